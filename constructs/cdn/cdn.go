@@ -1,0 +1,539 @@
+// Package cdn is Signet's CloudFront distribution in front of the file bucket.
+//
+// Secure defaults:
+//   - the S3 origin is reached through an Origin Access Control that signs every
+//     request (SigV4, always), and the bucket policy and the data key's policy admit
+//     cloudfront.amazonaws.com only under StringEquals AWS:SourceArn = this
+//     distribution's ARN, with s3:GetObject and kms:Decrypt (write actions only when
+//     AllowUploads is set);
+//   - every behaviour is private: it must trust at least one key group (signed URLs or
+//     signed cookies) unless Public is set explicitly;
+//   - viewers must use HTTPS (redirect as an option, never plain HTTP), TLSv1.2_2021 or
+//     newer with a custom domain, HTTP/2 and HTTP/3;
+//   - Origin Shield on, in the Origin Shield region for the bucket's region;
+//   - a response headers policy with HSTS (two years, subdomains, preload), nosniff,
+//     frame DENY, Referrer-Policy no-referrer (a signed URL must never leak through a
+//     Referer header) and a Content-Security-Policy that sandboxes whatever a customer
+//     uploads, and removes the S3 encryption headers that name the key;
+//   - standard access logs to a log bucket;
+//   - IPv6 off: a custom policy's IpAddress condition takes IPv4 CIDRs only, so an
+//     IP-restricted URL would fail for a viewer that arrives over IPv6.
+//
+// Why the exact SourceArn works without a cycle: aws-cdk's
+// S3BucketOrigin.withOriginAccessControl points the origin at the bucket resource,
+// the bucket references its KMS key, so the key policy cannot reference the
+// distribution and CDK falls back to ArnLike ".../distribution/*". Here the origin
+// domain name is built from the bucket's generated physical name (package bucket)
+// and the region, with no reference to the bucket resource; the distribution no
+// longer depends on the bucket, and both policies can name its exact ARN.
+package cdn
+
+import (
+	"net/http"
+	"regexp"
+	"strings"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscertificatemanager"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfront"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfrontorigins"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
+	interfacescloudfront "github.com/aws/aws-cdk-go/awscdk/v2/interfaces/interfacesawscloudfront"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/signet-cdk/signet/constructs/internal/nag"
+	"github.com/signet-cdk/signet/constructs/internal/propcheck"
+)
+
+// DefaultContentSecurityPolicy is sent with every file. Files are data, not pages:
+// nothing they contain may run script, load resources, submit forms or be framed,
+// because the distribution's domain also carries the signed cookies.
+const DefaultContentSecurityPolicy = "default-src 'none'; img-src 'self'; media-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'; sandbox"
+
+// Behavior is a cache behaviour for one path pattern.
+type Behavior struct {
+	// Public serves this path without signed URLs or cookies. Default: false.
+	Public bool
+	// TrustedKeyGroups verify the signatures on this path. Default: the
+	// distribution's TrustedKeyGroups.
+	TrustedKeyGroups []awscloudfront.IKeyGroup
+	// AllowedMethods for this path. Default: the distribution's AllowedMethods.
+	AllowedMethods awscloudfront.AllowedMethods
+	// CachePolicy for this path. Default: the managed CachingOptimized policy.
+	CachePolicy awscloudfront.ICachePolicy
+}
+
+// DistributionProps configures the distribution. Bucket is required; every other
+// field has a secure default.
+type DistributionProps struct {
+	// Bucket is the S3 origin. It must have a physical name that is not a reference
+	// to itself: a bucket from package bucket, or an imported bucket. Required.
+	Bucket awss3.IBucket
+	// BucketKey is the bucket's SSE-KMS key, whose policy gains CloudFront's decrypt
+	// statement. Default: Bucket.EncryptionKey(). Nil for an SSE-S3 bucket.
+	BucketKey awskms.IKey
+	// OriginShieldRegion is where Origin Shield runs. Default: the Origin Shield
+	// region for the bucket's region (the same region when it has one).
+	OriginShieldRegion *string
+	// OriginCustomHeaders are sent to the origin with every request.
+	// Default: none.
+	OriginCustomHeaders map[string]*string
+	// TrustedKeyGroups verify signed URLs and cookies on every private behaviour.
+	// Default: none, which is an error unless Public is set.
+	TrustedKeyGroups []awscloudfront.IKeyGroup
+	// Public serves the default behaviour without signatures. Default: false.
+	Public bool
+	// AllowedMethods on the default behaviour. Default: GET, HEAD.
+	AllowedMethods awscloudfront.AllowedMethods
+	// AllowUploads lets viewers PUT and POST through CloudFront; the bucket and key
+	// policies then also admit s3:PutObject, kms:Encrypt and kms:GenerateDataKey for
+	// this distribution only. Default: false (uploads go to S3 presigned URLs).
+	AllowUploads bool
+	// CachePolicy of the default behaviour. Default: managed CachingOptimized.
+	CachePolicy awscloudfront.ICachePolicy
+	// AdditionalBehaviors maps path patterns to behaviours. Default: none.
+	AdditionalBehaviors map[string]*Behavior
+	// ViewerProtocolPolicy is HTTPS_ONLY (default) or REDIRECT_TO_HTTPS.
+	ViewerProtocolPolicy awscloudfront.ViewerProtocolPolicy
+	// DomainNames are alternate domain names; they need Certificate. Default: none.
+	DomainNames []*string
+	// Certificate for DomainNames, an ACM certificate in us-east-1. Default: none.
+	Certificate awscertificatemanager.ICertificate
+	// MinimumProtocolVersion with a custom domain: TLS_V1_2_2021 (default),
+	// TLS_V1_2_2025 or TLS_V1_3_2025.
+	MinimumProtocolVersion awscloudfront.SecurityPolicyProtocol
+	// LogBucket receives standard access logs; it must allow ACLs. Required unless
+	// DisableLogging is set.
+	LogBucket awss3.IBucket
+	// LogFilePrefix inside LogBucket. Default: "cloudfront/".
+	LogFilePrefix *string
+	// DisableLogging turns standard logs off. Default: false.
+	DisableLogging bool
+	// ErrorResponses customise error pages. Default: none (CloudFront's own).
+	ErrorResponses []*awscloudfront.ErrorResponse
+	// DefaultRootObject is served for "/". Default: none (a private file store has
+	// no index page).
+	DefaultRootObject *string
+	// EnableIpv6 answers viewers over IPv6. Default: false, because custom-policy IP
+	// restrictions take IPv4 CIDRs only.
+	EnableIpv6 bool
+	// WebAclArn is a WAFv2 web ACL with CLOUDFRONT scope (package firewall, or one
+	// that Firewall Manager manages). Default: none.
+	WebAclArn *string
+	// PriceClass. Default: PRICE_CLASS_ALL.
+	PriceClass awscloudfront.PriceClass
+	// ContentSecurityPolicy sent with every response. Default:
+	// DefaultContentSecurityPolicy.
+	ContentSecurityPolicy *string
+	// Comment on the distribution. Default: "Signet file distribution".
+	Comment *string
+}
+
+// Distribution is the CloudFront distribution and what it created.
+type Distribution struct {
+	constructs.Construct
+	Distribution          awscloudfront.Distribution
+	OriginAccessControl   awscloudfront.S3OriginAccessControl
+	ResponseHeadersPolicy awscloudfront.ResponseHeadersPolicy
+	// DistributionArn is arn:<partition>:cloudfront::<account>:distribution/<id>.
+	DistributionArn *string
+	// DomainName is the distribution's *.cloudfront.net name.
+	DomainName *string
+}
+
+var (
+	webAclArnPattern  = regexp.MustCompile(`^arn:aws[a-z-]*:wafv2:us-east-1:[0-9]{12}:global/webacl/[A-Za-z0-9_-]{1,128}/[0-9a-f-]{36}$`)
+	headerNamePattern = regexp.MustCompile(`^[A-Za-z0-9!#$&'*+.^_|~-]{1,256}$`)
+	domainNamePattern = regexp.MustCompile(`^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$`)
+	// CloudFront refuses these as origin custom headers.
+	forbiddenOriginHeaders = map[string]bool{
+		"cache-control": true, "connection": true, "content-length": true, "cookie": true,
+		"host": true, "if-match": true, "if-modified-since": true, "if-none-match": true,
+		"if-range": true, "if-unmodified-since": true, "max-forwards": true, "pragma": true,
+		"proxy-authorization": true, "proxy-connection": true, "range": true, "request-range": true,
+		"te": true, "trailer": true, "transfer-encoding": true, "upgrade": true, "via": true,
+		"x-real-ip": true, "authorization": true, "expect": true, "proxy-authenticate": true,
+		"x-forwarded-for": true,
+	}
+	allowedTLS = map[awscloudfront.SecurityPolicyProtocol]bool{
+		awscloudfront.SecurityPolicyProtocol_TLS_V1_2_2021: true,
+		awscloudfront.SecurityPolicyProtocol_TLS_V1_2_2025: true,
+		awscloudfront.SecurityPolicyProtocol_TLS_V1_3_2025: true,
+	}
+)
+
+// ValidateDistributionProps checks props without building anything.
+func ValidateDistributionProps(props *DistributionProps) error {
+	c := propcheck.Checker{Construct: "cdn"}
+	if props == nil || props.Bucket == nil {
+		c.Fail("Bucket", nil, "is required")
+		return c.Err()
+	}
+	if r := props.OriginShieldRegion; propcheck.Resolved(r) && !originShieldRegions[*r] {
+		c.Fail("OriginShieldRegion", *r, "is not a region where CloudFront runs Origin Shield")
+	}
+	if props.OriginShieldRegion == nil {
+		if r := props.Bucket.Env().Region; propcheck.Resolved(r) {
+			if _, ok := OriginShieldRegionFor(*r); !ok {
+				c.Fail("OriginShieldRegion", nil, "has no default for a bucket in %q; set it to the nearest Origin Shield region", *r)
+			}
+		}
+	}
+	for name, v := range props.OriginCustomHeaders {
+		lower := strings.ToLower(name)
+		if !headerNamePattern.MatchString(name) || forbiddenOriginHeaders[lower] || strings.HasPrefix(lower, "x-amz-") || strings.HasPrefix(lower, "x-edge-") || strings.HasPrefix(lower, "cloudfront-") {
+			c.Fail("OriginCustomHeaders", name, "is not a header name CloudFront lets an origin custom header use")
+		}
+		if v == nil || (propcheck.Resolved(v) && strings.TrimSpace(*v) == "") {
+			c.Fail("OriginCustomHeaders", name, "has an empty value")
+		}
+	}
+	if len(props.OriginCustomHeaders) > 10 {
+		c.Fail("OriginCustomHeaders", len(props.OriginCustomHeaders), "at most 10 headers are allowed")
+	}
+	checkMethods := func(prop string, m awscloudfront.AllowedMethods) {
+		if m == nil || props.AllowUploads {
+			return
+		}
+		methods := propcheck.Strings(*m.Methods())
+		for _, x := range methods {
+			if x != http.MethodGet && x != http.MethodHead && x != http.MethodOptions {
+				c.Fail(prop, methods, "allows %s, which writes through CloudFront; set AllowUploads to admit writes", x)
+				return
+			}
+		}
+	}
+	checkMethods("AllowedMethods", props.AllowedMethods)
+	if !props.Public && len(props.TrustedKeyGroups) == 0 {
+		c.Fail("TrustedKeyGroups", "[]", "a private distribution needs at least one trusted key group; set Public to serve without signatures")
+	}
+	if len(props.TrustedKeyGroups) > 4 {
+		c.Fail("TrustedKeyGroups", len(props.TrustedKeyGroups), "CloudFront allows at most 4 key groups per behaviour")
+	}
+	for pattern, b := range props.AdditionalBehaviors {
+		if pattern == "" || pattern == "*" || pattern == "/*" || len(pattern) > 255 {
+			c.Fail("AdditionalBehaviors", pattern, "is not a path pattern for an additional behaviour (the default behaviour already covers \"*\")")
+			continue
+		}
+		if b == nil {
+			c.Fail("AdditionalBehaviors", pattern, "has a nil behaviour")
+			continue
+		}
+		if !b.Public && len(b.TrustedKeyGroups) == 0 && len(props.TrustedKeyGroups) == 0 {
+			c.Fail("AdditionalBehaviors", pattern, "is private but no key group is trusted; set TrustedKeyGroups or Public")
+		}
+		checkMethods("AdditionalBehaviors["+pattern+"].AllowedMethods", b.AllowedMethods)
+	}
+	switch props.ViewerProtocolPolicy {
+	case "", awscloudfront.ViewerProtocolPolicy_HTTPS_ONLY, awscloudfront.ViewerProtocolPolicy_REDIRECT_TO_HTTPS:
+	default:
+		c.Fail("ViewerProtocolPolicy", string(props.ViewerProtocolPolicy), "must be HTTPS_ONLY or REDIRECT_TO_HTTPS")
+	}
+	for _, d := range props.DomainNames {
+		if propcheck.Resolved(d) && !domainNamePattern.MatchString(*d) {
+			c.Fail("DomainNames", *d, "is not a lowercase DNS name")
+		}
+	}
+	if len(props.DomainNames) > 0 && props.Certificate == nil {
+		c.Fail("Certificate", nil, "is required with DomainNames %s", propcheck.Show(props.DomainNames))
+	}
+	if props.Certificate != nil {
+		if len(props.DomainNames) == 0 {
+			c.Fail("DomainNames", "[]", "a Certificate needs at least one domain name to serve")
+		}
+		if r := props.Certificate.Env().Region; propcheck.Resolved(r) && *r != "us-east-1" {
+			c.Fail("Certificate", *r, "is in region %q; CloudFront accepts only ACM certificates in us-east-1", *r)
+		}
+	}
+	if v := props.MinimumProtocolVersion; v != "" && !allowedTLS[v] {
+		c.Fail("MinimumProtocolVersion", string(v), "is weaker than TLSv1.2_2021; use TLS_V1_2_2021, TLS_V1_2_2025 or TLS_V1_3_2025")
+	}
+	if props.MinimumProtocolVersion != "" && props.Certificate == nil {
+		c.Fail("MinimumProtocolVersion", string(props.MinimumProtocolVersion), "applies only with a custom domain and Certificate; the *.cloudfront.net certificate has a fixed policy")
+	}
+	if !props.DisableLogging && props.LogBucket == nil {
+		c.Fail("LogBucket", nil, "is required while access logging is on; set DisableLogging to turn logging off")
+	}
+	if p := props.LogFilePrefix; propcheck.Resolved(p) && (strings.HasPrefix(*p, "/") || len(*p) > 256) {
+		c.Fail("LogFilePrefix", *p, "must not start with \"/\" and be at most 256 characters")
+	}
+	if r := props.DefaultRootObject; r != nil && propcheck.Resolved(r) && (*r == "" || strings.HasPrefix(*r, "/") || strings.ContainsAny(*r, "?#*\\") || len(*r) > 255) {
+		c.Fail("DefaultRootObject", *r, "must be an object name without a leading \"/\", wildcards, query or fragment")
+	}
+	for i, e := range props.ErrorResponses {
+		if e == nil || e.HttpStatus == nil || *e.HttpStatus < 400 || *e.HttpStatus > 599 {
+			c.Fail("ErrorResponses", i, "entry needs an HttpStatus from 400 to 599")
+			continue
+		}
+		if e.ResponsePagePath != nil && !strings.HasPrefix(*e.ResponsePagePath, "/") {
+			c.Fail("ErrorResponses", *e.ResponsePagePath, "a ResponsePagePath must start with \"/\"")
+		}
+	}
+	if a := props.WebAclArn; propcheck.Resolved(a) && !webAclArnPattern.MatchString(*a) {
+		c.Fail("WebAclArn", *a, "is not the ARN of a WAFv2 web ACL with CLOUDFRONT scope (arn:aws:wafv2:us-east-1:<account>:global/webacl/<name>/<id>)")
+	}
+	if p := props.ContentSecurityPolicy; p != nil && propcheck.Resolved(p) && (strings.TrimSpace(*p) == "" || len(*p) > 1783) {
+		c.Fail("ContentSecurityPolicy", *p, "must be a non-empty policy of at most 1783 characters")
+	}
+	return c.Err()
+}
+
+// NewDistribution creates the distribution, its origin access control and response
+// headers policy, and adds the exact-ARN statements to the bucket and key policies.
+func NewDistribution(scope constructs.Construct, id string, props *DistributionProps) *Distribution {
+	propcheck.Must(ValidateDistributionProps(props))
+	c := constructs.NewConstruct(scope, jsii.String(id))
+	d := &Distribution{Construct: c}
+
+	region := props.Bucket.Env().Region
+	shield := props.OriginShieldRegion
+	if shield == nil {
+		if propcheck.Resolved(region) {
+			r, _ := OriginShieldRegionFor(*region)
+			shield = jsii.String(r)
+		} else {
+			// An environment-agnostic stack: the region is only known at deploy time.
+			shield = region
+		}
+	}
+
+	d.OriginAccessControl = awscloudfront.NewS3OriginAccessControl(c, jsii.String("OriginAccessControl"), &awscloudfront.S3OriginAccessControlProps{
+		Description: jsii.String("Signet: CloudFront signs every request to the file bucket (SigV4)"),
+		Signing:     awscloudfront.Signing_SIGV4_ALWAYS(),
+	})
+	var headers *map[string]*string
+	if len(props.OriginCustomHeaders) > 0 {
+		headers = &props.OriginCustomHeaders
+	}
+	origin := awscloudfrontorigins.S3BucketOrigin_WithBucketDefaults(originBucket(c, props.Bucket), &awscloudfront.OriginProps{
+		OriginAccessControlId: d.OriginAccessControl.OriginAccessControlId(),
+		OriginShieldEnabled:   jsii.Bool(true),
+		OriginShieldRegion:    shield,
+		CustomHeaders:         headers,
+	})
+
+	csp := props.ContentSecurityPolicy
+	if csp == nil {
+		csp = jsii.String(DefaultContentSecurityPolicy)
+	}
+	d.ResponseHeadersPolicy = awscloudfront.NewResponseHeadersPolicy(c, jsii.String("SecurityHeaders"), &awscloudfront.ResponseHeadersPolicyProps{
+		Comment: jsii.String("Signet: secure headers on every file"),
+		SecurityHeadersBehavior: &awscloudfront.ResponseSecurityHeadersBehavior{
+			StrictTransportSecurity: &awscloudfront.ResponseHeadersStrictTransportSecurity{
+				AccessControlMaxAge: awscdk.Duration_Days(jsii.Number(730)),
+				IncludeSubdomains:   jsii.Bool(true),
+				Preload:             jsii.Bool(true),
+				Override:            jsii.Bool(true),
+			},
+			ContentTypeOptions: &awscloudfront.ResponseHeadersContentTypeOptions{Override: jsii.Bool(true)},
+			FrameOptions: &awscloudfront.ResponseHeadersFrameOptions{
+				FrameOption: awscloudfront.HeadersFrameOption_DENY, Override: jsii.Bool(true),
+			},
+			ReferrerPolicy: &awscloudfront.ResponseHeadersReferrerPolicy{
+				ReferrerPolicy: awscloudfront.HeadersReferrerPolicy_NO_REFERRER, Override: jsii.Bool(true),
+			},
+			ContentSecurityPolicy: &awscloudfront.ResponseHeadersContentSecurityPolicy{
+				ContentSecurityPolicy: csp, Override: jsii.Bool(true),
+			},
+		},
+		// These name the bucket's KMS key and encryption settings: nothing a viewer needs.
+		RemoveHeaders: jsii.Strings(
+			"x-amz-server-side-encryption",
+			"x-amz-server-side-encryption-aws-kms-key-id",
+			"x-amz-server-side-encryption-bucket-key-enabled",
+		),
+	})
+
+	viewer := props.ViewerProtocolPolicy
+	if viewer == "" {
+		viewer = awscloudfront.ViewerProtocolPolicy_HTTPS_ONLY
+	}
+	methods := props.AllowedMethods
+	if methods == nil {
+		methods = awscloudfront.AllowedMethods_ALLOW_GET_HEAD()
+		if props.AllowUploads {
+			methods = awscloudfront.AllowedMethods_ALLOW_ALL()
+		}
+	}
+	cachePolicy := props.CachePolicy
+	if cachePolicy == nil {
+		cachePolicy = awscloudfront.CachePolicy_CACHING_OPTIMIZED()
+	}
+	defaultBehavior := &awscloudfront.BehaviorOptions{
+		Origin:                origin,
+		ViewerProtocolPolicy:  viewer,
+		AllowedMethods:        methods,
+		CachePolicy:           cachePolicy,
+		ResponseHeadersPolicy: d.ResponseHeadersPolicy,
+		Compress:              jsii.Bool(true),
+	}
+	if !props.Public {
+		defaultBehavior.TrustedKeyGroups = keyGroupRefs(props.TrustedKeyGroups)
+	}
+
+	var additional *map[string]*awscloudfront.BehaviorOptions
+	if len(props.AdditionalBehaviors) > 0 {
+		m := map[string]*awscloudfront.BehaviorOptions{}
+		for pattern, b := range props.AdditionalBehaviors {
+			bm := b.AllowedMethods
+			if bm == nil {
+				bm = methods
+			}
+			bc := b.CachePolicy
+			if bc == nil {
+				bc = awscloudfront.CachePolicy_CACHING_OPTIMIZED()
+			}
+			opt := &awscloudfront.BehaviorOptions{
+				Origin:                origin,
+				ViewerProtocolPolicy:  viewer,
+				AllowedMethods:        bm,
+				CachePolicy:           bc,
+				ResponseHeadersPolicy: d.ResponseHeadersPolicy,
+				Compress:              jsii.Bool(true),
+			}
+			if !b.Public {
+				groups := b.TrustedKeyGroups
+				if len(groups) == 0 {
+					groups = props.TrustedKeyGroups
+				}
+				opt.TrustedKeyGroups = keyGroupRefs(groups)
+			}
+			m[pattern] = opt
+		}
+		additional = &m
+	}
+
+	comment := props.Comment
+	if comment == nil {
+		comment = jsii.String("Signet file distribution")
+	}
+	dp := &awscloudfront.DistributionProps{
+		Comment:             comment,
+		DefaultBehavior:     defaultBehavior,
+		AdditionalBehaviors: additional,
+		HttpVersion:         awscloudfront.HttpVersion_HTTP2_AND_3,
+		EnableIpv6:          jsii.Bool(props.EnableIpv6),
+		DefaultRootObject:   props.DefaultRootObject,
+		PriceClass:          props.PriceClass,
+		WebAclId:            props.WebAclArn,
+	}
+	if len(props.DomainNames) > 0 {
+		tls := props.MinimumProtocolVersion
+		if tls == "" {
+			tls = awscloudfront.SecurityPolicyProtocol_TLS_V1_2_2021
+		}
+		dp.DomainNames = &props.DomainNames
+		dp.Certificate = props.Certificate
+		dp.MinimumProtocolVersion = tls
+		dp.SslSupportMethod = awscloudfront.SSLMethod_SNI
+	}
+	if len(props.ErrorResponses) > 0 {
+		dp.ErrorResponses = &props.ErrorResponses
+	}
+	if !props.DisableLogging {
+		prefix := props.LogFilePrefix
+		if prefix == nil {
+			prefix = jsii.String("cloudfront/")
+		}
+		dp.EnableLogging = jsii.Bool(true)
+		dp.LogBucket = props.LogBucket
+		dp.LogFilePrefix = prefix
+	}
+	d.Distribution = awscloudfront.NewDistribution(c, jsii.String("Distribution"), dp)
+	d.DistributionArn = d.Distribution.DistributionArn()
+	d.DomainName = d.Distribution.DistributionDomainName()
+
+	d.grantOriginAccess(props)
+	if len(props.DomainNames) == 0 {
+		nag.Suppress(d.Distribution, false, nag.Rule{ID: "AwsSolutions-CFR4",
+			Reason: "without a custom domain CloudFront serves its *.cloudfront.net certificate with a policy AWS fixes; configure DomainNames and Certificate to enforce TLSv1.2_2021 or newer"})
+	}
+	return d
+}
+
+// grantOriginAccess adds the exact-ARN statements to the bucket policy and the data
+// key's policy.
+func (d *Distribution) grantOriginAccess(props *DistributionProps) {
+	condition := &map[string]any{"StringEquals": map[string]any{"AWS:SourceArn": d.DistributionArn}}
+	cloudfront := awsiam.NewServicePrincipal(jsii.String("cloudfront.amazonaws.com"), nil)
+
+	s3Actions := []*string{jsii.String("s3:GetObject")}
+	kmsActions := []*string{jsii.String("kms:Decrypt")}
+	if props.AllowUploads {
+		s3Actions = append(s3Actions, jsii.String("s3:PutObject"))
+		kmsActions = append(kmsActions, jsii.String("kms:Encrypt"), jsii.String("kms:GenerateDataKey*"))
+	}
+	res := props.Bucket.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("AllowSignetCloudFrontOrigin"),
+		Principals: &[]awsiam.IPrincipal{cloudfront},
+		Actions:    &s3Actions,
+		Resources:  jsii.Strings(*props.Bucket.ArnForObjects(jsii.String("*"))),
+		Conditions: condition,
+	}))
+	if res == nil || res.StatementAdded == nil || !*res.StatementAdded {
+		propcheck.Must(&propcheck.Error{Construct: "cdn", Prop: "Bucket", Value: *props.Bucket.BucketName(),
+			Reason: "is imported, so its bucket policy cannot admit this distribution; use a bucket created in this app"})
+	}
+	key := props.BucketKey
+	if key == nil {
+		key = props.Bucket.EncryptionKey()
+	}
+	if key == nil {
+		return
+	}
+	kres := key.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("AllowSignetCloudFrontDecrypt"),
+		Principals: &[]awsiam.IPrincipal{cloudfront},
+		Actions:    &kmsActions,
+		Resources:  jsii.Strings("*"),
+		Conditions: condition,
+	}), jsii.Bool(true))
+	if kres == nil || kres.StatementAdded == nil || !*kres.StatementAdded {
+		propcheck.Must(&propcheck.Error{Construct: "cdn", Prop: "BucketKey", Value: *key.KeyArn(),
+			Reason: "is imported, so its key policy cannot admit this distribution; use a key created in this app"})
+	}
+}
+
+// originBucket returns a stand-in for bucket whose name and regional domain name are
+// plain strings, so the origin carries no CloudFormation reference to the bucket.
+func originBucket(scope constructs.Construct, bucket awss3.IBucket) awss3.IBucket {
+	name := physicalBucketName(bucket)
+	if name == nil {
+		propcheck.Must(&propcheck.Error{Construct: "cdn", Prop: "Bucket", Value: *bucket.Node().Path(),
+			Reason: "has no physical name, so the origin would reference the bucket and the key policy could not name this distribution without a cycle; create it with bucket.NewSecureBucket or give it a BucketName"})
+	}
+	region := bucket.Env().Region
+	domain := awscdk.Fn_Join(jsii.String(""), &[]*string{name, jsii.String(".s3."), region, jsii.String("."), awscdk.Aws_URL_SUFFIX()})
+	return awss3.Bucket_FromBucketAttributes(scope, jsii.String("Origin"), &awss3.BucketAttributes{
+		BucketName:               name,
+		BucketRegionalDomainName: domain,
+		Region:                   region,
+	})
+}
+
+// physicalBucketName is the bucket's name as a value that does not reference the
+// bucket resource: the BucketName property of a bucket created in this app, or the
+// name of an imported bucket.
+func physicalBucketName(bucket awss3.IBucket) *string {
+	child := bucket.Node().DefaultChild()
+	if child == nil {
+		return bucket.BucketName() // imported: a literal or a parameter, never a Ref to a bucket here
+	}
+	cfn, ok := child.(awss3.CfnBucket)
+	if !ok {
+		return nil
+	}
+	return cfn.BucketName()
+}
+
+func keyGroupRefs(groups []awscloudfront.IKeyGroup) *[]interfacescloudfront.IKeyGroupRef {
+	refs := make([]interfacescloudfront.IKeyGroupRef, len(groups))
+	for i, g := range groups {
+		refs[i] = g
+	}
+	return &refs
+}
+

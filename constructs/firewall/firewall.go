@@ -1,0 +1,198 @@
+// Package firewall is the WAFv2 web ACL in front of Signet's CloudFront distribution.
+//
+// A CLOUDFRONT-scope web ACL must live in us-east-1, so this construct belongs in the
+// edge stack (or the main stack when that is in us-east-1). Secure defaults:
+//   - AWS managed rule groups: Amazon IP reputation list, core rule set (common),
+//     known bad inputs; the anonymous IP list (VPNs, Tor, hosting providers) when
+//     BlockAnonymousIps is set, off by default because customers on corporate VPNs
+//     would be blocked;
+//   - a per-IP rate rule, 1000 requests per 5 minutes by default;
+//   - default action allow (the distribution itself still demands signatures);
+//   - CloudWatch metrics and sampled requests on every rule;
+//   - full logging to a CloudWatch Logs group named "aws-waf-logs-..." (WAF requires the
+//     prefix), encrypted with a customer-managed key whose policy admits CloudWatch Logs
+//     for that one log group only, kept 1 year, retained on stack deletion.
+//
+// Teams whose web ACLs are managed by Firewall Manager skip this construct and pass
+// the existing web ACL's ARN to the CDN instead.
+package firewall
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awswafv2"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/signet-cdk/signet/constructs/internal/propcheck"
+)
+
+// DefaultRateLimit is the default number of requests one IP may make in 5 minutes.
+const DefaultRateLimit = 1000
+
+// WebAclProps configures the web ACL. The zero value is the secure default.
+type WebAclProps struct {
+	// RateLimit is how many requests one IP address may make in any 5-minute window
+	// before it is blocked, 100 to 2,000,000,000. Default: DefaultRateLimit.
+	RateLimit *float64
+	// BlockAnonymousIps adds the AWS anonymous IP list (VPNs, Tor, hosting providers).
+	// Default: false.
+	BlockAnonymousIps bool
+	// LogRetention for the WAF log group. Default: one year.
+	LogRetention awslogs.RetentionDays
+	// LogKey encrypts the WAF logs. Default: a new rotating customer-managed key.
+	LogKey awskms.IKey
+	// RemovalPolicy of the log group and the created key. Default: RETAIN.
+	RemovalPolicy awscdk.RemovalPolicy
+}
+
+// WebAcl is the web ACL and its logging.
+type WebAcl struct {
+	constructs.Construct
+	WebAcl awswafv2.CfnWebACL
+	// Arn is the web ACL's ARN, what CloudFront's WebACLId takes.
+	Arn      *string
+	LogGroup awslogs.LogGroup
+	LogKey   awskms.IKey
+}
+
+// ValidateWebAclProps checks props without building anything.
+func ValidateWebAclProps(props *WebAclProps) error {
+	c := propcheck.Checker{Construct: "firewall"}
+	if props != nil && props.RateLimit != nil {
+		if r := *props.RateLimit; r < 100 || r > 2e9 || r != float64(int64(r)) {
+			c.Fail("RateLimit", r, "must be a whole number from 100 to 2000000000 requests per 5 minutes")
+		}
+	}
+	return c.Err()
+}
+
+// NewWebAcl creates the web ACL in scope's stack, which must be in us-east-1.
+func NewWebAcl(scope constructs.Construct, id string, props *WebAclProps) *WebAcl {
+	propcheck.Must(ValidateWebAclProps(props))
+	if props == nil {
+		props = &WebAclProps{}
+	}
+	stack := awscdk.Stack_Of(scope)
+	if r := stack.Region(); propcheck.Resolved(r) && *r != "us-east-1" {
+		propcheck.Must(&propcheck.Error{Construct: "firewall", Prop: "scope", Value: *r,
+			Reason: "is the stack's region; a CLOUDFRONT-scope web ACL must be created in a us-east-1 stack"})
+	}
+	removal := props.RemovalPolicy
+	if removal == "" {
+		removal = awscdk.RemovalPolicy_RETAIN
+	}
+	limit := float64(DefaultRateLimit)
+	if props.RateLimit != nil {
+		limit = *props.RateLimit
+	}
+	retention := props.LogRetention
+	if retention == "" {
+		retention = awslogs.RetentionDays_ONE_YEAR
+	}
+
+	c := constructs.NewConstruct(scope, jsii.String(id))
+	w := &WebAcl{Construct: c}
+
+	var rules []any
+	add := func(name string, stmt *awswafv2.CfnWebACL_StatementProperty, block bool) {
+		r := &awswafv2.CfnWebACL_RuleProperty{
+			Name:      jsii.String(name),
+			Priority:  jsii.Number(float64(len(rules))),
+			Statement: stmt,
+			VisibilityConfig: &awswafv2.CfnWebACL_VisibilityConfigProperty{
+				CloudWatchMetricsEnabled: jsii.Bool(true),
+				MetricName:               jsii.String(name),
+				SampledRequestsEnabled:   jsii.Bool(true),
+			},
+		}
+		if block {
+			r.Action = &awswafv2.CfnWebACL_RuleActionProperty{Block: &awswafv2.CfnWebACL_BlockActionProperty{}}
+		} else {
+			r.OverrideAction = &awswafv2.CfnWebACL_OverrideActionProperty{None: map[string]any{}}
+		}
+		rules = append(rules, r)
+	}
+	managed := func(name string) {
+		add(name, &awswafv2.CfnWebACL_StatementProperty{
+			ManagedRuleGroupStatement: &awswafv2.CfnWebACL_ManagedRuleGroupStatementProperty{
+				VendorName: jsii.String("AWS"), Name: jsii.String(name),
+			},
+		}, false)
+	}
+	managed("AWSManagedRulesAmazonIpReputationList")
+	if props.BlockAnonymousIps {
+		managed("AWSManagedRulesAnonymousIpList")
+	}
+	add("RateLimitPerIp", &awswafv2.CfnWebACL_StatementProperty{
+		RateBasedStatement: &awswafv2.CfnWebACL_RateBasedStatementProperty{
+			Limit:               jsii.Number(limit),
+			AggregateKeyType:    jsii.String("IP"),
+			EvaluationWindowSec: jsii.Number(300),
+		},
+	}, true)
+	managed("AWSManagedRulesCommonRuleSet")
+	managed("AWSManagedRulesKnownBadInputsRuleSet")
+
+	w.WebAcl = awswafv2.NewCfnWebACL(c, jsii.String("WebAcl"), &awswafv2.CfnWebACLProps{
+		Scope:         jsii.String("CLOUDFRONT"),
+		DefaultAction: &awswafv2.CfnWebACL_DefaultActionProperty{Allow: &awswafv2.CfnWebACL_AllowActionProperty{}},
+		Description:   jsii.String("Signet: protects the file distribution"),
+		Rules:         &rules,
+		VisibilityConfig: &awswafv2.CfnWebACL_VisibilityConfigProperty{
+			CloudWatchMetricsEnabled: jsii.Bool(true),
+			MetricName:               jsii.String("SignetWebAcl"),
+			SampledRequestsEnabled:   jsii.Bool(true),
+		},
+	})
+	w.Arn = w.WebAcl.AttrArn()
+
+	// WAF only logs to groups whose name starts with "aws-waf-logs-"; the rest of the
+	// name is derived from the construct's address so two deployments never collide.
+	sum := sha256.Sum256([]byte(*stack.StackName() + "/" + *c.Node().Path()))
+	logGroupName := "aws-waf-logs-signet-" + hex.EncodeToString(sum[:6])
+	logGroupArn := stack.FormatArn(&awscdk.ArnComponents{
+		Service: jsii.String("logs"), Resource: jsii.String("log-group"),
+		ResourceName: jsii.String(logGroupName), ArnFormat: awscdk.ArnFormat_COLON_RESOURCE_NAME,
+	})
+
+	w.LogKey = props.LogKey
+	if w.LogKey == nil {
+		w.LogKey = awskms.NewKey(c, jsii.String("LogKey"), &awskms.KeyProps{
+			Description:       jsii.String("Signet: encrypts WAF logs"),
+			EnableKeyRotation: jsii.Bool(true),
+			RemovalPolicy:     removal,
+		})
+	}
+	w.LogKey.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("AllowCloudWatchLogsForWafLogGroup"),
+		Principals: &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String("logs."+*stack.Region()+".amazonaws.com"), nil)},
+		Actions:    jsii.Strings("kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"),
+		Resources:  jsii.Strings("*"),
+		Conditions: &map[string]any{"ArnEquals": map[string]any{"kms:EncryptionContext:aws:logs:arn": logGroupArn}},
+	}), jsii.Bool(true))
+
+	w.LogGroup = awslogs.NewLogGroup(c, jsii.String("Logs"), &awslogs.LogGroupProps{
+		LogGroupName:  jsii.String(logGroupName),
+		EncryptionKey: w.LogKey,
+		Retention:     retention,
+		RemovalPolicy: removal,
+	})
+	logging := awswafv2.NewCfnLoggingConfiguration(c, jsii.String("Logging"), &awswafv2.CfnLoggingConfigurationProps{
+		ResourceArn:           w.Arn,
+		LogDestinationConfigs: &[]any{logGroupArn},
+		// Viewers' signed cookies and authorization headers are credentials.
+		RedactedFields: &[]any{
+			&awswafv2.CfnLoggingConfiguration_FieldToMatchProperty{SingleHeader: map[string]any{"Name": "cookie"}},
+			&awswafv2.CfnLoggingConfiguration_FieldToMatchProperty{SingleHeader: map[string]any{"Name": "authorization"}},
+			&awswafv2.CfnLoggingConfiguration_FieldToMatchProperty{QueryString: map[string]any{}},
+		},
+	})
+	logging.Node().AddDependency(w.LogGroup)
+	return w
+}

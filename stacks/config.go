@@ -1,0 +1,283 @@
+package stacks
+
+import (
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/signet-cdk/signet/constructs/signingkeys"
+)
+
+// Config is the app's configuration, read from CDK context keys "signet:*" (cdk.json
+// or `cdk synth -c signet:key=value`). README lists every key.
+type Config struct {
+	// Region of the main stack (context signet:region). Required.
+	Region string
+	// Account for both stacks (signet:account). Default: environment-agnostic.
+	Account string
+	// StackName of the main stack (signet:stackName); the edge stack is
+	// "<StackName>-Edge". Default: "Signet".
+	StackName string
+	// DomainNames are alternate domain names for CloudFront (signet:domainNames).
+	DomainNames []string
+	// CertificateArn is an existing ACM certificate in us-east-1 for DomainNames
+	// (signet:certificateArn).
+	CertificateArn string
+	// HostedZoneId and HostedZoneName: a Route 53 zone in which a new certificate for
+	// DomainNames is DNS-validated (signet:hostedZoneId, signet:hostedZoneName).
+	HostedZoneId, HostedZoneName string
+	// WebAclArn is an existing CLOUDFRONT-scope web ACL, for example one Firewall
+	// Manager manages (signet:webAclArn). Default: Signet creates one.
+	WebAclArn string
+	// WafRateLimit per IP per 5 minutes (signet:wafRateLimit). Default: 1000.
+	WafRateLimit float64
+	// BlockAnonymousIps adds the AWS anonymous IP list (signet:blockAnonymousIps).
+	BlockAnonymousIps bool
+	// OriginShieldRegion (signet:originShieldRegion). Default: nearest to Region.
+	OriginShieldRegion string
+	// CorsAllowedOrigins for browser uploads (signet:corsAllowedOrigins).
+	CorsAllowedOrigins []string
+	// RedirectHttp redirects HTTP viewers to HTTPS instead of refusing them
+	// (signet:redirectHttp). Default: false (HTTPS only).
+	RedirectHttp bool
+	// MinimumTlsPolicy with a custom domain (signet:minimumTlsPolicy), e.g.
+	// "TLSv1.2_2021" (default), "TLSv1.2_2025", "TLSv1.3_2025".
+	MinimumTlsPolicy string
+	// EnableIpv6 for viewers (signet:enableIpv6). Default: false.
+	EnableIpv6 bool
+	// NoncurrentVersionDays keeps overwritten versions (signet:noncurrentVersionDays).
+	// Default: 90.
+	NoncurrentVersionDays float64
+	// Destroy sets RemovalPolicy DESTROY on stateful resources (signet:destroyOnRemoval),
+	// for throwaway test deployments. Default: false (RETAIN).
+	Destroy bool
+	// SigningKeys lists the CloudFront key pairs as "name" or "name:ALGORITHM"
+	// (signet:signingKeys), ALGORITHM being RSA_2048 (default) or ECDSA_P256.
+	// Default: ["k1"].
+	SigningKeys []string
+	// ActiveSigningKey names the key the signer uses (signet:activeSigningKey).
+	// Default: the last of SigningKeys.
+	ActiveSigningKey string
+	// Nag applies the cdk-nag packs at synth (signet:nag). Default: true.
+	Nag bool
+}
+
+// ContextKeys lists every context key Config reads, for docs and typo detection.
+var ContextKeys = []string{
+	"signet:region", "signet:account", "signet:stackName", "signet:domainNames",
+	"signet:certificateArn", "signet:hostedZoneId", "signet:hostedZoneName",
+	"signet:webAclArn", "signet:wafRateLimit", "signet:blockAnonymousIps",
+	"signet:originShieldRegion", "signet:corsAllowedOrigins", "signet:redirectHttp",
+	"signet:minimumTlsPolicy", "signet:enableIpv6", "signet:noncurrentVersionDays",
+	"signet:destroyOnRemoval", "signet:signingKeys", "signet:activeSigningKey", "signet:nag",
+}
+
+var (
+	regionPattern    = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]$`)
+	accountPattern   = regexp.MustCompile(`^[0-9]{12}$`)
+	stackNamePattern = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9-]{0,100}$`)
+	certArnPattern   = regexp.MustCompile(`^arn:aws[a-z-]*:acm:([a-z0-9-]+):[0-9]{12}:certificate/[0-9a-f-]{36}$`)
+)
+
+// TLS policy names as CloudFront's console and docs spell them.
+var tlsPolicies = map[string]string{
+	"TLSv1.2_2021": "TLS_V1_2_2021", "TLSv1.2_2025": "TLS_V1_2_2025", "TLSv1.3_2025": "TLS_V1_3_2025",
+	"TLSv1": "TLS_V1", "TLSv1_2016": "TLS_V1_2016", "TLSv1.1_2016": "TLS_V1_1_2016",
+	"TLSv1.2_2018": "TLS_V1_2_2018", "TLSv1.2_2019": "TLS_V1_2_2019", "SSLv3": "SSL_V3",
+}
+
+// ContextGetter is what ConfigFromContext reads; an awscdk.App's Node() satisfies it
+// through NodeContext.
+type ContextGetter func(key string) any
+
+// NodeContext adapts an app's construct node to a ContextGetter.
+func NodeContext(app awscdk.App) ContextGetter {
+	return func(key string) any { return app.Node().TryGetContext(jsii.String(key)) }
+}
+
+// ConfigFromContext reads and validates the configuration.
+func ConfigFromContext(get ContextGetter) (Config, error) {
+	cfg := Config{StackName: "Signet", Nag: true, WafRateLimit: 1000, NoncurrentVersionDays: 90, MinimumTlsPolicy: "TLSv1.2_2021"}
+	var errs []string
+	fail := func(key string, v any, format string, args ...any) {
+		errs = append(errs, fmt.Sprintf("context %s=%s: %s", key, show(v), fmt.Sprintf(format, args...)))
+	}
+	str := func(key string, dst *string) {
+		v := get(key)
+		if v == nil {
+			return
+		}
+		s, ok := v.(string)
+		if !ok {
+			fail(key, v, "must be a string")
+			return
+		}
+		*dst = strings.TrimSpace(s)
+	}
+	boolean := func(key string, dst *bool) {
+		switch v := get(key).(type) {
+		case nil:
+		case bool:
+			*dst = v
+		case string:
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				fail(key, v, "must be true or false")
+				return
+			}
+			*dst = b
+		default:
+			fail(key, v, "must be true or false")
+		}
+	}
+	number := func(key string, dst *float64) {
+		switch v := get(key).(type) {
+		case nil:
+		case float64:
+			*dst = v
+		case string:
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				fail(key, v, "must be a number")
+				return
+			}
+			*dst = f
+		default:
+			fail(key, v, "must be a number")
+		}
+	}
+	list := func(key string, dst *[]string) {
+		switch v := get(key).(type) {
+		case nil:
+		case []any:
+			for _, x := range v {
+				s, ok := x.(string)
+				if !ok {
+					fail(key, v, "must be a list of strings")
+					return
+				}
+				*dst = append(*dst, s)
+			}
+		case string:
+			v = strings.TrimSpace(v)
+			if strings.HasPrefix(v, "[") {
+				if err := json.Unmarshal([]byte(v), dst); err != nil {
+					fail(key, v, "must be a JSON list of strings or a comma-separated list")
+				}
+				return
+			}
+			if v == "" {
+				return
+			}
+			for _, s := range strings.Split(v, ",") {
+				*dst = append(*dst, strings.TrimSpace(s))
+			}
+		default:
+			fail(key, v, "must be a list of strings")
+		}
+	}
+	str("signet:region", &cfg.Region)
+	str("signet:account", &cfg.Account)
+	str("signet:stackName", &cfg.StackName)
+	list("signet:domainNames", &cfg.DomainNames)
+	str("signet:certificateArn", &cfg.CertificateArn)
+	str("signet:hostedZoneId", &cfg.HostedZoneId)
+	str("signet:hostedZoneName", &cfg.HostedZoneName)
+	str("signet:webAclArn", &cfg.WebAclArn)
+	number("signet:wafRateLimit", &cfg.WafRateLimit)
+	boolean("signet:blockAnonymousIps", &cfg.BlockAnonymousIps)
+	str("signet:originShieldRegion", &cfg.OriginShieldRegion)
+	list("signet:corsAllowedOrigins", &cfg.CorsAllowedOrigins)
+	boolean("signet:redirectHttp", &cfg.RedirectHttp)
+	str("signet:minimumTlsPolicy", &cfg.MinimumTlsPolicy)
+	boolean("signet:enableIpv6", &cfg.EnableIpv6)
+	number("signet:noncurrentVersionDays", &cfg.NoncurrentVersionDays)
+	boolean("signet:destroyOnRemoval", &cfg.Destroy)
+	list("signet:signingKeys", &cfg.SigningKeys)
+	str("signet:activeSigningKey", &cfg.ActiveSigningKey)
+	boolean("signet:nag", &cfg.Nag)
+
+	switch {
+	case cfg.Region == "":
+		fail("signet:region", "", "is required: the region of the main stack, e.g. eu-west-1")
+	case !regionPattern.MatchString(cfg.Region):
+		fail("signet:region", cfg.Region, "is not an AWS region name")
+	}
+	if cfg.Account != "" && !accountPattern.MatchString(cfg.Account) {
+		fail("signet:account", cfg.Account, "must be 12 digits")
+	}
+	if !stackNamePattern.MatchString(cfg.StackName) {
+		fail("signet:stackName", cfg.StackName, "must start with a letter and hold only letters, digits and hyphens")
+	}
+	if cfg.CertificateArn != "" {
+		m := certArnPattern.FindStringSubmatch(cfg.CertificateArn)
+		switch {
+		case m == nil:
+			fail("signet:certificateArn", cfg.CertificateArn, "is not an ACM certificate ARN")
+		case m[1] != "us-east-1":
+			fail("signet:certificateArn", cfg.CertificateArn, "is in %s; CloudFront accepts only ACM certificates in us-east-1", m[1])
+		}
+		if len(cfg.DomainNames) == 0 {
+			fail("signet:certificateArn", cfg.CertificateArn, "needs signet:domainNames")
+		}
+		if cfg.HostedZoneId != "" {
+			fail("signet:hostedZoneId", cfg.HostedZoneId, "conflicts with signet:certificateArn: give an existing certificate or a zone to validate a new one, not both")
+		}
+	}
+	if (cfg.HostedZoneId == "") != (cfg.HostedZoneName == "") {
+		fail("signet:hostedZoneId", cfg.HostedZoneId, "and signet:hostedZoneName go together (hostedZoneName=%q)", cfg.HostedZoneName)
+	}
+	if len(cfg.DomainNames) > 0 && cfg.CertificateArn == "" && cfg.HostedZoneId == "" {
+		fail("signet:domainNames", cfg.DomainNames, "need a certificate: set signet:certificateArn, or signet:hostedZoneId and signet:hostedZoneName to create one")
+	}
+	if cfg.HostedZoneId != "" && len(cfg.DomainNames) == 0 {
+		fail("signet:hostedZoneId", cfg.HostedZoneId, "is set but signet:domainNames is empty")
+	}
+	if cfg.MinimumTlsPolicy != "" {
+		v, ok := tlsPolicies[cfg.MinimumTlsPolicy]
+		switch {
+		case !ok:
+			fail("signet:minimumTlsPolicy", cfg.MinimumTlsPolicy, "is not a CloudFront security policy name such as TLSv1.2_2021")
+		case v != "TLS_V1_2_2021" && v != "TLS_V1_2_2025" && v != "TLS_V1_3_2025":
+			fail("signet:minimumTlsPolicy", cfg.MinimumTlsPolicy, "is weaker than TLSv1.2_2021")
+		}
+	}
+	if len(errs) > 0 {
+		return cfg, fmt.Errorf("signet: invalid configuration:\n  %s", strings.Join(errs, "\n  "))
+	}
+	return cfg, nil
+}
+
+// tlsPolicy maps the configured policy name to the CDK enum value.
+func (c Config) tlsPolicy() string { return tlsPolicies[c.MinimumTlsPolicy] }
+
+func show(v any) string {
+	switch x := v.(type) {
+	case string:
+		return strconv.Quote(x)
+	case []string:
+		b, _ := json.Marshal(x)
+		return string(b)
+	default:
+		b, err := json.Marshal(x)
+		if err != nil {
+			return fmt.Sprint(x)
+		}
+		return string(b)
+	}
+}
+
+// signingKeys turns "name[:ALGORITHM]" entries into key specs.
+func (c Config) signingKeys() []signingkeys.KeySpec {
+	var specs []signingkeys.KeySpec
+	for _, s := range c.SigningKeys {
+		name, alg, _ := strings.Cut(s, ":")
+		specs = append(specs, signingkeys.KeySpec{Name: strings.TrimSpace(name), Algorithm: signingkeys.Algorithm(strings.TrimSpace(alg))})
+	}
+	return specs
+}
