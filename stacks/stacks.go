@@ -78,7 +78,7 @@ type MainStack struct {
 	Keys        *keys.Keys
 	SigningKeys *signingkeys.SigningKeys
 	Files       *bucket.SecureBucket
-	Cdn   *cdn.Distribution
+	Cdn         *cdn.Distribution
 	// Edge is set when this stack also holds the edge resources (region us-east-1).
 	Edge *Edge
 }

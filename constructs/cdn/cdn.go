@@ -526,7 +526,11 @@ func physicalBucketName(bucket awss3.IBucket) *string {
 	if !ok {
 		return nil
 	}
-	return cfn.BucketName()
+	// An unset BucketName still comes back as a token; it resolves to nothing.
+	if name := cfn.BucketName(); name != nil && *name != "" && awscdk.Stack_Of(bucket).Resolve(name) != nil {
+		return name
+	}
+	return nil
 }
 
 func keyGroupRefs(groups []awscloudfront.IKeyGroup) *[]interfacescloudfront.IKeyGroupRef {
@@ -536,4 +540,3 @@ func keyGroupRefs(groups []awscloudfront.IKeyGroup) *[]interfacescloudfront.IKey
 	}
 	return &refs
 }
-

@@ -226,6 +226,15 @@ func Inspect(importPath string) (Package, error) {
 	if p, ok := inspectCache[importPath]; ok {
 		return p, nil
 	}
+	p, err := InspectUncached(importPath)
+	if err == nil {
+		inspectCache[importPath] = p
+	}
+	return p, err
+}
+
+// InspectUncached is Inspect without the per-process cache.
+func InspectUncached(importPath string) (Package, error) {
 	goBin, err := exec.LookPath("go")
 	if err != nil {
 		return Package{}, fmt.Errorf("cannot bundle: the go command is not on PATH (install Go 1.26 or newer): %v", err)
@@ -289,7 +298,6 @@ func Inspect(importPath string) (Package, error) {
 		return Package{}, fmt.Errorf("go list did not report the package")
 	}
 	main.Hash = hex.EncodeToString(h.Sum(nil))
-	inspectCache[importPath] = main
 	return main, nil
 }
 
@@ -300,7 +308,12 @@ var modCache struct {
 
 func modCacheDir() string {
 	modCache.once.Do(func() {
-		out, err := exec.Command("go", "env", "GOMODCACHE").Output()
+		goBin, err := exec.LookPath("go")
+		if err != nil {
+			modCache.dir = "\x00"
+			return
+		}
+		out, err := exec.Command(goBin, "env", "GOMODCACHE").Output()
 		if err == nil {
 			modCache.dir = strings.TrimSpace(string(out)) + string(filepath.Separator)
 		} else {

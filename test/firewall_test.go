@@ -1,0 +1,68 @@
+package test
+
+import (
+	"strings"
+	"testing"
+)
+
+func ruleNames(acl map[string]any) []string {
+	var names []string
+	for _, r := range dig(acl, "Properties", "Rules").([]any) {
+		names = append(names, dig(r, "Name").(string))
+	}
+	return names
+}
+
+func TestWebAclInEdgeStack(t *testing.T) {
+	if split.edge == nil {
+		t.Fatal("default app has no edge stack")
+	}
+	if r := *split.dep.EdgeStack.Region(); r != "us-east-1" {
+		t.Fatalf("edge stack region %s", r)
+	}
+	_, acl := only(t, split.edgeJSON, "AWS::WAFv2::WebACL")
+	if dig(acl, "Properties", "Scope") != "CLOUDFRONT" || dig(acl, "Properties", "DefaultAction", "Allow") == nil {
+		t.Errorf("scope/default: %s", js(props(acl)))
+	}
+	want := "AWSManagedRulesAmazonIpReputationList,RateLimitPerIp,AWSManagedRulesCommonRuleSet,AWSManagedRulesKnownBadInputsRuleSet"
+	if got := strings.Join(ruleNames(acl), ","); got != want {
+		t.Errorf("rules %s, want %s", got, want)
+	}
+	for _, r := range dig(acl, "Properties", "Rules").([]any) {
+		if dig(r, "Name") == "RateLimitPerIp" {
+			if dig(r, "Statement", "RateBasedStatement", "Limit") != 1000.0 || dig(r, "Statement", "RateBasedStatement", "AggregateKeyType") != "IP" || dig(r, "Action", "Block") == nil {
+				t.Errorf("rate rule: %s", js(r))
+			}
+		}
+	}
+	aclID, _ := only(t, split.edgeJSON, "AWS::WAFv2::WebACL")
+	_, logging := only(t, split.edgeJSON, "AWS::WAFv2::LoggingConfiguration")
+	if !refersTo(dig(logging, "Properties", "ResourceArn"), aclID) || !strings.Contains(js(dig(logging, "Properties", "LogDestinationConfigs")), "aws-waf-logs-signet-") {
+		t.Errorf("logging: %s", js(props(logging)))
+	}
+	_, lg := only(t, split.edgeJSON, "AWS::Logs::LogGroup")
+	if dig(lg, "Properties", "KmsKeyId") == nil || dig(lg, "Properties", "RetentionInDays") != 365.0 || lg["DeletionPolicy"] != "Retain" {
+		t.Errorf("waf log group: %s", js(lg))
+	}
+	// The main stack has no web ACL of its own.
+	if n := len(resources(split.mainJSON, "AWS::WAFv2::WebACL")); n != 0 {
+		t.Errorf("main stack has %d web ACLs", n)
+	}
+}
+
+func TestSingleStackHoldsWebAclWithOptions(t *testing.T) {
+	if single.edge != nil {
+		t.Fatal("us-east-1 app should be one stack")
+	}
+	id, acl := only(t, single.mainJSON, "AWS::WAFv2::WebACL")
+	if !strings.Contains(strings.Join(ruleNames(acl), ","), "AWSManagedRulesAnonymousIpList") {
+		t.Errorf("anonymous IP list missing: %v", ruleNames(acl))
+	}
+	if !strings.Contains(js(acl), `"Limit":500`) {
+		t.Error("rate limit from context not applied")
+	}
+	_, d := only(t, single.mainJSON, "AWS::CloudFront::Distribution")
+	if !refersTo(dig(d, "Properties", "DistributionConfig", "WebACLId"), id) {
+		t.Errorf("distribution web ACL: %s", js(dig(d, "Properties", "DistributionConfig", "WebACLId")))
+	}
+}
