@@ -24,8 +24,6 @@
 package bucket
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"net/url"
 	"regexp"
 	"strings"
@@ -38,7 +36,9 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/signet-cdk/signet/constructs/internal/nag"
+	"github.com/signet-cdk/signet/constructs/internal/naming"
 	"github.com/signet-cdk/signet/constructs/internal/propcheck"
+	"github.com/signet-cdk/signet/constructs/keys"
 )
 
 // SecureBucketProps configures the file bucket. The zero value is the secure default.
@@ -155,20 +155,13 @@ func NewSecureBucket(scope constructs.Construct, id string, props *SecureBucketP
 	if props == nil {
 		props = &SecureBucketProps{}
 	}
-	removal := props.RemovalPolicy
-	if removal == "" {
-		removal = awscdk.RemovalPolicy_RETAIN
-	}
+	removal := propcheck.RemovalOrRetain(props.RemovalPolicy)
 	c := constructs.NewConstruct(scope, jsii.String(id))
 	b := &SecureBucket{Construct: c}
 
 	b.EncryptionKey = props.EncryptionKey
 	if b.EncryptionKey == nil {
-		b.EncryptionKey = awskms.NewKey(c, jsii.String("Key"), &awskms.KeyProps{
-			Description:       jsii.String("Signet: encrypts shared files at rest (S3 SSE-KMS)"),
-			EnableKeyRotation: jsii.Bool(true),
-			RemovalPolicy:     removal,
-		})
+		b.EncryptionKey = keys.NewRotatingKey(c, "Key", keys.DataKeyDescription, removal, nil)
 	}
 
 	b.LogBucket = props.AccessLogBucket
@@ -202,7 +195,7 @@ func NewSecureBucket(scope constructs.Construct, id string, props *SecureBucketP
 	}
 	stack := awscdk.Stack_Of(c)
 	b.BucketName = awscdk.Fn_Join(jsii.String("-"), &[]*string{
-		jsii.String(prefix), jsii.String(addressHash(c)), stack.Account(), stack.Region(),
+		jsii.String(prefix), jsii.String(naming.AddressHash(c, 5)), stack.Account(), stack.Region(),
 	})
 
 	noncurrent := props.NoncurrentVersionExpiration
@@ -270,12 +263,4 @@ func (b *SecureBucket) GrantRead(grantee awsiam.IGrantable, objectsKeyPattern *s
 // with (s3:PutObject* and kms:GenerateDataKey/Encrypt on the data key).
 func (b *SecureBucket) GrantPut(grantee awsiam.IGrantable, objectsKeyPattern *string) awsiam.Grant {
 	return b.Bucket.GrantPut(grantee, objectsKeyPattern)
-}
-
-// addressHash is 10 hex characters that identify this construct within its stack
-// and the stack within the app, so two Signet buckets never collide on a name.
-func addressHash(c constructs.Construct) string {
-	stack := awscdk.Stack_Of(c)
-	sum := sha256.Sum256([]byte(*stack.StackName() + "/" + *c.Node().Path()))
-	return hex.EncodeToString(sum[:5])
 }

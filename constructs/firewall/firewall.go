@@ -18,9 +18,6 @@
 package firewall
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
-
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
@@ -29,7 +26,9 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/signet-cdk/signet/constructs/internal/naming"
 	"github.com/signet-cdk/signet/constructs/internal/propcheck"
+	"github.com/signet-cdk/signet/constructs/keys"
 )
 
 // DefaultRateLimit is the default number of requests one IP may make in 5 minutes.
@@ -83,10 +82,7 @@ func NewWebAcl(scope constructs.Construct, id string, props *WebAclProps) *WebAc
 		propcheck.Must(&propcheck.Error{Construct: "firewall", Prop: "scope", Value: *r,
 			Reason: "is the stack's region; a CLOUDFRONT-scope web ACL must be created in a us-east-1 stack"})
 	}
-	removal := props.RemovalPolicy
-	if removal == "" {
-		removal = awscdk.RemovalPolicy_RETAIN
-	}
+	removal := propcheck.RemovalOrRetain(props.RemovalPolicy)
 	limit := float64(DefaultRateLimit)
 	if props.RateLimit != nil {
 		limit = *props.RateLimit
@@ -154,8 +150,7 @@ func NewWebAcl(scope constructs.Construct, id string, props *WebAclProps) *WebAc
 
 	// WAF only logs to groups whose name starts with "aws-waf-logs-"; the rest of the
 	// name is derived from the construct's address so two deployments never collide.
-	sum := sha256.Sum256([]byte(*stack.StackName() + "/" + *c.Node().Path()))
-	logGroupName := "aws-waf-logs-signet-" + hex.EncodeToString(sum[:6])
+	logGroupName := "aws-waf-logs-signet-" + naming.AddressHash(c, 6)
 	logGroupArn := stack.FormatArn(&awscdk.ArnComponents{
 		Service: jsii.String("logs"), Resource: jsii.String("log-group"),
 		ResourceName: jsii.String(logGroupName), ArnFormat: awscdk.ArnFormat_COLON_RESOURCE_NAME,
@@ -163,11 +158,7 @@ func NewWebAcl(scope constructs.Construct, id string, props *WebAclProps) *WebAc
 
 	w.LogKey = props.LogKey
 	if w.LogKey == nil {
-		w.LogKey = awskms.NewKey(c, jsii.String("LogKey"), &awskms.KeyProps{
-			Description:       jsii.String("Signet: encrypts WAF logs"),
-			EnableKeyRotation: jsii.Bool(true),
-			RemovalPolicy:     removal,
-		})
+		w.LogKey = keys.NewRotatingKey(c, "LogKey", "Signet: encrypts WAF logs", removal, nil)
 	}
 	w.LogKey.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Sid:        jsii.String("AllowCloudWatchLogsForWafLogGroup"),

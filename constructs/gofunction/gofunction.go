@@ -113,10 +113,7 @@ func NewGoFunction(scope constructs.Construct, id string, props *GoFunctionProps
 	c := constructs.NewConstruct(scope, jsii.String(id))
 	f := &GoFunction{Construct: c}
 
-	removal := props.RemovalPolicy
-	if removal == "" {
-		removal = awscdk.RemovalPolicy_RETAIN
-	}
+	removal := propcheck.RemovalOrRetain(props.RemovalPolicy)
 	retention := props.LogRetention
 	if retention == "" {
 		retention = awslogs.RetentionDays_ONE_YEAR

@@ -21,6 +21,12 @@ import (
 	"github.com/signet-cdk/signet/constructs/internal/propcheck"
 )
 
+// Descriptions of the keys, shared with constructs that create their own.
+const (
+	DataKeyDescription      = "Signet: encrypts shared files at rest (S3 SSE-KMS)"
+	ParameterKeyDescription = "Signet: encrypts the CloudFront signing keys in SSM Parameter Store"
+)
+
 // KeysProps configures the keys. The zero value is the secure default.
 type KeysProps struct {
 	// RemovalPolicy applies to both keys. Default: awscdk.RemovalPolicy_RETAIN.
@@ -64,40 +70,34 @@ func ValidateKeysProps(props *KeysProps) error {
 	return c.Err()
 }
 
+// NewRotatingKey is the customer-managed key every Signet construct creates when it
+// is not given one: symmetric, yearly rotation on, retained unless removal says
+// otherwise.
+func NewRotatingKey(scope constructs.Construct, id, description string, removal awscdk.RemovalPolicy, pendingWindow awscdk.Duration) awskms.Key {
+	return awskms.NewKey(scope, jsii.String(id), &awskms.KeyProps{
+		Description:       jsii.String(description),
+		EnableKeyRotation: jsii.Bool(true),
+		PendingWindow:     pendingWindow,
+		RemovalPolicy:     propcheck.RemovalOrRetain(removal),
+	})
+}
+
 // NewKeys creates the data key and the parameter key.
 func NewKeys(scope constructs.Construct, id string, props *KeysProps) *Keys {
 	propcheck.Must(ValidateKeysProps(props))
 	if props == nil {
 		props = &KeysProps{}
 	}
-	removal := props.RemovalPolicy
-	if removal == "" {
-		removal = awscdk.RemovalPolicy_RETAIN
-	}
+	removal := propcheck.RemovalOrRetain(props.RemovalPolicy)
 	window := props.PendingWindow
 	if window == nil {
 		window = awscdk.Duration_Days(jsii.Number(30))
 	}
 	c := constructs.NewConstruct(scope, jsii.String(id))
 	k := &Keys{Construct: c}
-	k.DataKey = awskms.NewKey(c, jsii.String("DataKey"), &awskms.KeyProps{
-		Description:       jsii.String("Signet: encrypts shared files at rest (S3 SSE-KMS)"),
-		EnableKeyRotation: jsii.Bool(true),
-		PendingWindow:     window,
-		RemovalPolicy:     removal,
-	})
-	k.ParameterKey = awskms.NewKey(c, jsii.String("ParameterKey"), &awskms.KeyProps{
-		Description:       jsii.String("Signet: encrypts the CloudFront signing key in SSM Parameter Store"),
-		EnableKeyRotation: jsii.Bool(true),
-		PendingWindow:     window,
-		RemovalPolicy:     removal,
-	})
-	k.LogsKey = awskms.NewKey(c, jsii.String("LogsKey"), &awskms.KeyProps{
-		Description:       jsii.String("Signet: encrypts Lambda log groups"),
-		EnableKeyRotation: jsii.Bool(true),
-		PendingWindow:     window,
-		RemovalPolicy:     removal,
-	})
+	k.DataKey = NewRotatingKey(c, "DataKey", DataKeyDescription, removal, window)
+	k.ParameterKey = NewRotatingKey(c, "ParameterKey", ParameterKeyDescription, removal, window)
+	k.LogsKey = NewRotatingKey(c, "LogsKey", "Signet: encrypts Lambda log groups", removal, window)
 	stack := awscdk.Stack_Of(c)
 	k.LogsKey.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Sid:        jsii.String("AllowCloudWatchLogsOfThisAccountAndRegion"),

@@ -17,8 +17,6 @@
 package signingkeys
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"regexp"
 
@@ -33,7 +31,9 @@ import (
 
 	"github.com/signet-cdk/signet/constructs/gofunction"
 	"github.com/signet-cdk/signet/constructs/internal/nag"
+	"github.com/signet-cdk/signet/constructs/internal/naming"
 	"github.com/signet-cdk/signet/constructs/internal/propcheck"
+	"github.com/signet-cdk/signet/constructs/keys"
 )
 
 // KeygenImportPath is the custom-resource Lambda's main package.
@@ -143,24 +143,15 @@ func NewSigningKeys(scope constructs.Construct, id string, props *SigningKeysPro
 	if active == "" {
 		active = specs[len(specs)-1].Name
 	}
-	removal := props.RemovalPolicy
-	if removal == "" {
-		removal = awscdk.RemovalPolicy_RETAIN
-	}
+	removal := propcheck.RemovalOrRetain(props.RemovalPolicy)
 
 	c := constructs.NewConstruct(scope, jsii.String(id))
 	s := &SigningKeys{Construct: c, PublicKeys: map[string]awscloudfront.PublicKey{}}
-	stack := awscdk.Stack_Of(c)
-	sum := sha256.Sum256([]byte(*stack.StackName() + "/" + *c.Node().Path()))
-	s.ParameterPrefix = "/signet/" + hex.EncodeToString(sum[:5])
+	s.ParameterPrefix = "/signet/" + naming.AddressHash(c, 5)
 
 	s.ParameterKey = props.ParameterKey
 	if s.ParameterKey == nil {
-		s.ParameterKey = awskms.NewKey(c, jsii.String("ParameterKey"), &awskms.KeyProps{
-			Description:       jsii.String("Signet: encrypts the CloudFront signing keys in SSM Parameter Store"),
-			EnableKeyRotation: jsii.Bool(true),
-			RemovalPolicy:     removal,
-		})
+		s.ParameterKey = keys.NewRotatingKey(c, "ParameterKey", keys.ParameterKeyDescription, removal, nil)
 	}
 
 	s.Keygen = gofunction.NewGoFunction(c, "Keygen", &gofunction.GoFunctionProps{

@@ -97,3 +97,11 @@ func Strings(in []*string) []string {
 	}
 	return out
 }
+
+// RemovalOrRetain is the removal policy a stateful resource gets: p, or RETAIN.
+func RemovalOrRetain(p awscdk.RemovalPolicy) awscdk.RemovalPolicy {
+	if p == "" {
+		return awscdk.RemovalPolicy_RETAIN
+	}
+	return p
+}
