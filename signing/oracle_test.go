@@ -64,21 +64,21 @@ func nodeBinary(t *testing.T) (node string, nodePath string) {
 }
 
 type jsCase struct {
-	Kind            string         `json:"kind"`
-	URL             string         `json:"url,omitempty"`
-	KeyPairID       string         `json:"keyPairId"`
-	PrivateKey      string         `json:"privateKey"`
-	DateLessThan    int64          `json:"dateLessThan,omitempty"`
-	DateGreaterThan int64          `json:"dateGreaterThan,omitempty"`
-	IPAddress       string         `json:"ipAddress,omitempty"`
-	WildcardRes     string         `json:"wildcardResource,omitempty"`
-	Algorithm       string         `json:"algorithm,omitempty"`
+	Kind            string `json:"kind"`
+	URL             string `json:"url,omitempty"`
+	KeyPairID       string `json:"keyPairId"`
+	PrivateKey      string `json:"privateKey"`
+	DateLessThan    int64  `json:"dateLessThan,omitempty"`
+	DateGreaterThan int64  `json:"dateGreaterThan,omitempty"`
+	IPAddress       string `json:"ipAddress,omitempty"`
+	WildcardRes     string `json:"wildcardResource,omitempty"`
+	Algorithm       string `json:"algorithm,omitempty"`
 }
 
 type jsResult struct {
-	URL     string            `json:"url"`
+	URL     string         `json:"url"`
 	Cookies map[string]any `json:"cookies"`
-	Error   string            `json:"error"`
+	Error   string         `json:"error"`
 }
 
 func runJS(t *testing.T, cases []jsCase) []jsResult {
