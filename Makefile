@@ -13,7 +13,11 @@ GO_TEST_FLAGS ?= -count=1
 
 .PHONY: tools synth test vet snapshots bench clean
 
-tools: .tools/node_modules/.installed
+tools: .tools/node_modules/.installed .tools/bin/versitygw
+
+# versitygw: a real S3-compatible server that verifies SigV4, for the presign tests.
+.tools/bin/versitygw:
+	GOBIN=$(CURDIR)/.tools/bin go install github.com/versity/versitygw/cmd/versitygw@v1.8.0
 
 .tools/node_modules/.installed: .tools/package.json .tools/package-lock.json
 	cd .tools && npm ci --no-audit --no-fund --loglevel=error
