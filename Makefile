@@ -39,5 +39,9 @@ test: tools vet synth
 snapshots: tools
 	go test -count=1 ./test -run TestSnapshots -args -update
 
+## bench: signatures per second and ratios, all measured in one run.
+bench: tools
+	go run ./internal/benchtable
+
 clean:
 	rm -rf cdk.out

@@ -17,8 +17,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	cfsign "github.com/aws/aws-sdk-go-v2/feature/cloudfront/sign"
 )
 
 // ErrBadKey is returned for a private key Signet cannot sign with.
@@ -40,7 +38,6 @@ type Signer struct {
 	alg       Algorithm
 	rsaKey    *rsa.PrivateKey
 	ecKey     *ecdsa.PrivateKey
-	sdk       *cfsign.URLSigner
 	cache     *sigCache
 	now       func() time.Time
 }
@@ -118,7 +115,6 @@ func NewSignerFromKey(keyPairID string, key crypto.Signer, opts ...Option) (*Sig
 	switch k := key.(type) {
 	case *rsa.PrivateKey:
 		s.alg, s.rsaKey = RSASHA1, k
-		s.sdk = cfsign.NewURLSigner(keyPairID, k)
 	case *ecdsa.PrivateKey:
 		s.alg, s.ecKey = ECDSASHA256, k
 	default:
@@ -198,10 +194,6 @@ func (s *Signer) SignURL(rawURL string, opts URLOptions) (string, error) {
 	}
 	if opts.Resource != "" && !covers(p.Resource, u) {
 		return "", fmt.Errorf("%w: resource %q does not cover %q", ErrBadPolicy, p.Resource, u)
-	}
-	if p.Canned() && s.sdk != nil && s.cache == nil {
-		// The SDK's canned signer does exactly this job for RSA keys.
-		return s.sdk.Sign(u, p.Expires)
 	}
 	doc := p.AppendJSON(make([]byte, 0, 128+len(p.Resource)))
 	sig, err := s.SignPolicy(doc, p.Expires)
