@@ -1,6 +1,7 @@
 package keypair_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/x509"
 	"encoding/json"
@@ -13,103 +14,18 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-lambda-go/cfn"
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
-	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
+	"github.com/signet-cdk/signet/internal/ssmfake"
 	"github.com/signet-cdk/signet/keypair"
 )
 
-// fakeSSM speaks enough of the SSM JSON protocol (awsJson1_1) for the resource:
-// PutParameter, GetParameter, DeleteParameter, with injectable failures.
-type fakeSSM struct {
-	mu     sync.Mutex
-	params map[string]map[string]any
-	// fail maps an operation to the error codes to answer with, one per call, before
-	// answering normally.
-	fail  map[string][]string
-	calls map[string]int
-}
-
-func newFakeSSM() *fakeSSM {
-	return &fakeSSM{params: map[string]map[string]any{}, fail: map[string][]string{}, calls: map[string]int{}}
-}
-
-func (f *fakeSSM) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	op := strings.TrimPrefix(r.Header.Get("X-Amz-Target"), "AmazonSSM.")
-	f.calls[op]++
-	if !strings.HasPrefix(r.Header.Get("Authorization"), "AWS4-HMAC-SHA256 ") {
-		writeErr(w, 400, "MissingAuthenticationToken")
-		return
-	}
-	if q := f.fail[op]; len(q) > 0 {
-		f.fail[op] = q[1:]
-		status := 400
-		if q[0] == "InternalServerError" {
-			status = 500
-		}
-		writeErr(w, status, q[0])
-		return
-	}
-	var in map[string]any
-	body, _ := io.ReadAll(r.Body)
-	_ = json.Unmarshal(body, &in)
-	name, _ := in["Name"].(string)
-	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
-	switch op {
-	case "PutParameter":
-		if _, ok := f.params[name]; ok && in["Overwrite"] != true {
-			writeErr(w, 400, "ParameterAlreadyExists")
-			return
-		}
-		f.params[name] = in
-		_, _ = w.Write([]byte(`{"Version":1,"Tier":"Standard"}`))
-	case "GetParameter":
-		p, ok := f.params[name]
-		if !ok {
-			writeErr(w, 400, "ParameterNotFound")
-			return
-		}
-		out, _ := json.Marshal(map[string]any{"Parameter": map[string]any{"Name": name, "Type": p["Type"], "Value": p["Value"], "Version": 1}})
-		_, _ = w.Write(out)
-	case "DeleteParameter":
-		if _, ok := f.params[name]; !ok {
-			writeErr(w, 400, "ParameterNotFound")
-			return
-		}
-		delete(f.params, name)
-		_, _ = w.Write([]byte(`{}`))
-	default:
-		writeErr(w, 400, "InvalidAction")
-	}
-}
-
-func writeErr(w http.ResponseWriter, status int, code string) {
-	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
-	w.WriteHeader(status)
-	_, _ = w.Write([]byte(`{"__type":"` + code + `","message":"fake ` + code + `"}`))
-}
-
-// newResource returns the resource wired to a real SDK client that talks to fake.
-func newResource(t *testing.T, fake *fakeSSM) *keypair.Resource {
-	srv := httptest.NewServer(fake)
-	t.Cleanup(srv.Close)
-	client := ssm.New(ssm.Options{
-		Region:       "eu-west-1",
-		BaseEndpoint: aws.String(srv.URL),
-		Credentials:  credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "secret", ""),
-		Retryer: retry.NewStandard(func(o *retry.StandardOptions) {
-			o.MaxAttempts = 3
-			o.MaxBackoff = 5 * time.Millisecond
-		}),
-	})
-	return &keypair.Resource{SSM: client, Logger: slog.New(slog.NewJSONHandler(io.Discard, nil))}
+// newResource returns the resource wired to a real SDK client that talks to a local
+// fake SSM server.
+func newResource(t *testing.T) (*ssmfake.Server, *keypair.Resource) {
+	fake, client := ssmfake.New(t)
+	return fake, &keypair.Resource{SSM: client, Logger: slog.New(slog.NewJSONHandler(io.Discard, nil))}
 }
 
 func event(rt cfn.RequestType, physical string, props map[string]any) cfn.Event {
@@ -121,9 +37,9 @@ func keyProps(name, alg string) map[string]any {
 }
 
 // publicMatchesStored checks the returned public key belongs to the stored private key.
-func publicMatchesStored(t *testing.T, fake *fakeSSM, name string, data map[string]any) {
+func publicMatchesStored(t *testing.T, fake *ssmfake.Server, name string, data map[string]any) {
 	t.Helper()
-	stored := fake.params[name]["Value"].(string)
+	stored, _ := fake.Value(name)
 	want, _, err := keypair.PublicPEMFromPrivate([]byte(stored))
 	if err != nil {
 		t.Fatal(err)
@@ -146,8 +62,7 @@ func publicMatchesStored(t *testing.T, fake *fakeSSM, name string, data map[stri
 func TestCreateStoresSecureStringAndReturnsOnlyPublicKey(t *testing.T) {
 	for _, alg := range []string{"RSA_2048", "ECDSA_P256"} {
 		t.Run(alg, func(t *testing.T) {
-			fake := newFakeSSM()
-			r := newResource(t, fake)
+			fake, r := newResource(t)
 			id, data, err := r.Handle(context.Background(), event(cfn.RequestCreate, "", keyProps("/signet/x/private-keys/k1", alg)))
 			if err != nil {
 				t.Fatal(err)
@@ -155,7 +70,7 @@ func TestCreateStoresSecureStringAndReturnsOnlyPublicKey(t *testing.T) {
 			if id != "/signet/x/private-keys/k1" {
 				t.Errorf("physical id %q", id)
 			}
-			p := fake.params[id]
+			p := fake.Params[id]
 			if p["Type"] != "SecureString" || p["KeyId"] != "arn:aws:kms:eu-west-1:123456789012:key/abc" || p["Overwrite"] != false {
 				t.Errorf("stored as %v/%v overwrite %v", p["Type"], p["KeyId"], p["Overwrite"])
 			}
@@ -170,8 +85,7 @@ func TestCreateStoresSecureStringAndReturnsOnlyPublicKey(t *testing.T) {
 // A Create that CloudFormation or Lambda retries finds the key already stored and
 // answers with that key rather than failing or replacing it.
 func TestRetriedCreateIsIdempotent(t *testing.T) {
-	fake := newFakeSSM()
-	r := newResource(t, fake)
+	_, r := newResource(t)
 	ev := event(cfn.RequestCreate, "", keyProps("/p/k1", "RSA_2048"))
 	_, first, err := r.Handle(context.Background(), ev)
 	if err != nil {
@@ -187,8 +101,7 @@ func TestRetriedCreateIsIdempotent(t *testing.T) {
 }
 
 func TestUpdateKeepsKeyAndRefusesAlgorithmChange(t *testing.T) {
-	fake := newFakeSSM()
-	r := newResource(t, fake)
+	fake, r := newResource(t)
 	_, created, err := r.Handle(context.Background(), event(cfn.RequestCreate, "", keyProps("/p/k1", "RSA_2048")))
 	if err != nil {
 		t.Fatal(err)
@@ -210,18 +123,17 @@ func TestUpdateKeepsKeyAndRefusesAlgorithmChange(t *testing.T) {
 }
 
 func TestDeleteHonoursRetainAndToleratesMissing(t *testing.T) {
-	fake := newFakeSSM()
-	r := newResource(t, fake)
+	fake, r := newResource(t)
 	ctx := context.Background()
 	if _, _, err := r.Handle(ctx, event(cfn.RequestCreate, "", keyProps("/p/k1", "RSA_2048"))); err != nil {
 		t.Fatal(err)
 	}
 	retain := keyProps("/p/k1", "RSA_2048")
 	retain["RetainOnDelete"] = "true"
-	if _, _, err := r.Handle(ctx, event(cfn.RequestDelete, "/p/k1", retain)); err != nil || fake.params["/p/k1"] == nil {
-		t.Fatalf("retained delete: %v, stored %v", err, fake.params["/p/k1"] != nil)
+	if _, _, err := r.Handle(ctx, event(cfn.RequestDelete, "/p/k1", retain)); err != nil || fake.Params["/p/k1"] == nil {
+		t.Fatalf("retained delete: %v, stored %v", err, fake.Params["/p/k1"] != nil)
 	}
-	if _, _, err := r.Handle(ctx, event(cfn.RequestDelete, "/p/k1", keyProps("/p/k1", "RSA_2048"))); err != nil || fake.params["/p/k1"] != nil {
+	if _, _, err := r.Handle(ctx, event(cfn.RequestDelete, "/p/k1", keyProps("/p/k1", "RSA_2048"))); err != nil || fake.Params["/p/k1"] != nil {
 		t.Fatalf("delete: %v", err)
 	}
 	// Deleting again (a retried delete) succeeds.
@@ -229,27 +141,25 @@ func TestDeleteHonoursRetainAndToleratesMissing(t *testing.T) {
 		t.Fatalf("second delete: %v", err)
 	}
 	// A create that failed before naming a parameter leaves a request-id physical id.
-	before := fake.calls["DeleteParameter"]
-	if _, _, err := r.Handle(ctx, event(cfn.RequestDelete, "req-1", map[string]any{})); err != nil || fake.calls["DeleteParameter"] != before {
+	before := fake.Calls["DeleteParameter"]
+	if _, _, err := r.Handle(ctx, event(cfn.RequestDelete, "req-1", map[string]any{})); err != nil || fake.Calls["DeleteParameter"] != before {
 		t.Fatalf("delete of a failed create: %v", err)
 	}
 }
 
 func TestThrottlingIsRetried(t *testing.T) {
-	fake := newFakeSSM()
-	fake.fail["PutParameter"] = []string{"ThrottlingException", "InternalServerError"}
-	r := newResource(t, fake)
+	fake, r := newResource(t)
+	fake.FailNext("PutParameter", "ThrottlingException", "InternalServerError")
 	if _, _, err := r.Handle(context.Background(), event(cfn.RequestCreate, "", keyProps("/p/k1", "RSA_2048"))); err != nil {
 		t.Fatalf("create after two transient failures: %v", err)
 	}
-	if fake.calls["PutParameter"] != 3 {
-		t.Errorf("PutParameter calls %d, want 3", fake.calls["PutParameter"])
+	if fake.Calls["PutParameter"] != 3 {
+		t.Errorf("PutParameter calls %d, want 3", fake.Calls["PutParameter"])
 	}
 }
 
 func TestBadPropertiesAndAccessDeniedFail(t *testing.T) {
-	fake := newFakeSSM()
-	r := newResource(t, fake)
+	fake, r := newResource(t)
 	for _, p := range []map[string]any{
 		keyProps("relative/name", "RSA_2048"),
 		keyProps("/p/k1", "RSA_1024"),
@@ -259,7 +169,7 @@ func TestBadPropertiesAndAccessDeniedFail(t *testing.T) {
 			t.Errorf("%v: %v", p, err)
 		}
 	}
-	fake.fail["PutParameter"] = []string{"AccessDeniedException"}
+	fake.FailNext("PutParameter", "AccessDeniedException")
 	if _, _, err := r.Handle(context.Background(), event(cfn.RequestCreate, "", keyProps("/p/k1", "RSA_2048"))); err == nil || !strings.Contains(err.Error(), "AccessDenied") {
 		t.Errorf("access denied: %v", err)
 	}
@@ -277,8 +187,9 @@ func TestCloudFormationResponses(t *testing.T) {
 		mu.Unlock()
 	}))
 	defer cfnSrv.Close()
-	fake := newFakeSSM()
-	r := newResource(t, fake)
+	fake, r := newResource(t)
+	var logs bytes.Buffer
+	r.Logger = slog.New(slog.NewJSONHandler(&logs, nil))
 	wrapped := cfn.LambdaWrap(r.Handle)
 
 	ev := event(cfn.RequestCreate, "", keyProps("/p/k1", "RSA_2048"))
@@ -286,7 +197,7 @@ func TestCloudFormationResponses(t *testing.T) {
 	if _, err := wrapped(context.Background(), ev); err != nil {
 		t.Fatal(err)
 	}
-	fake.fail["PutParameter"] = []string{"InternalServerError", "InternalServerError", "InternalServerError"}
+	fake.FailNext("PutParameter", "InternalServerError", "InternalServerError", "InternalServerError")
 	ev2 := event(cfn.RequestCreate, "", keyProps("/p/k2", "RSA_2048"))
 	ev2.ResponseURL = cfnSrv.URL
 	if _, err := wrapped(context.Background(), ev2); err != nil {
@@ -307,6 +218,14 @@ func TestCloudFormationResponses(t *testing.T) {
 	for _, b := range bodies {
 		if strings.Contains(b, "PRIVATE KEY") {
 			t.Error("private key in a CloudFormation response")
+		}
+	}
+	if logs.Len() == 0 || strings.Contains(logs.String(), "PRIVATE KEY") || strings.Contains(logs.String(), "BEGIN") {
+		t.Errorf("logs hold key material or nothing: %s", logs.String())
+	}
+	for _, line := range strings.Split(strings.TrimSpace(logs.String()), "\n") {
+		if !json.Valid([]byte(line)) {
+			t.Errorf("log line is not JSON: %s", line)
 		}
 	}
 }

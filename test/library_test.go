@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfront"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/signet-cdk/signet/constructs/bucket"
@@ -37,6 +38,8 @@ func synthLibrary() error {
 	k := signetkeys.NewKeys(stack, "Keys", nil)
 	files := bucket.NewSecureBucket(stack, "Files", &bucket.SecureBucketProps{EncryptionKey: k.DataKey})
 	sk := signingkeys.NewSigningKeys(stack, "Signing", &signingkeys.SigningKeysProps{ParameterKey: k.ParameterKey})
+	signer := awsiam.NewRole(stack, jsii.String("SignerRole"), &awsiam.RoleProps{AssumedBy: awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil)})
+	sk.GrantSign(signer)
 	cdn.NewDistribution(stack, "Cdn", &cdn.DistributionProps{
 		Bucket:               files.Bucket,
 		LogBucket:            files.LogBucket,
@@ -95,6 +98,57 @@ func TestLibraryDistributionOptions(t *testing.T) {
 		case strings.HasPrefix(id, "KeysDataKey"):
 			if got != "kms:Decrypt,kms:Encrypt,kms:GenerateDataKey*" {
 				t.Errorf("key actions %s", got)
+			}
+		}
+	}
+}
+
+// GrantSign: read the prefix's parameters, decrypt only via SSM and only the private
+// keys' parameters; the grant lives in the key policy, not in a kms:* IAM statement.
+func TestGrantSignIsScopedToSsmAndTheKeyParameters(t *testing.T) {
+	if library == nil {
+		if err := synthLibrary(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	roleID := ""
+	for id := range resources(library, "AWS::IAM::Role") {
+		if strings.HasPrefix(id, "SignerRole") {
+			roleID = id
+		}
+	}
+	var found bool
+	for id, k := range resources(library, "AWS::KMS::Key") {
+		if !strings.HasPrefix(id, "KeysParameterKey") {
+			continue
+		}
+		for _, s := range statements(dig(k, "Properties", "KeyPolicy")) {
+			if s["Sid"] != "AllowSignerViaSsm1" {
+				continue
+			}
+			found = true
+			if !refersTo(dig(s, "Principal", "AWS"), roleID) || js(actions(s)) != `["kms:Decrypt"]` ||
+				dig(s, "Condition", "StringEquals", "kms:ViaService") != "ssm.eu-north-1.amazonaws.com" ||
+				!strings.Contains(js(dig(s, "Condition", "ArnLike", "kms:EncryptionContext:PARAMETER_ARN")), "/private-keys/*") {
+				t.Errorf("signer key statement: %s", js(s))
+			}
+		}
+	}
+	if !found {
+		t.Fatal("no signer statement in the parameter key policy")
+	}
+	for _, p := range resources(library, "AWS::IAM::Policy") {
+		if !refersTo(dig(p, "Properties", "Roles"), roleID) {
+			continue
+		}
+		for _, s := range statements(dig(p, "Properties", "PolicyDocument")) {
+			for _, a := range actions(s) {
+				if !strings.HasPrefix(a, "ssm:GetParameter") {
+					t.Errorf("signer role may %s", a)
+				}
+			}
+			if !strings.Contains(js(s["Resource"]), ":parameter/signet/") {
+				t.Errorf("signer role resources: %s", js(s["Resource"]))
 			}
 		}
 	}
