@@ -13,6 +13,8 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+
+	"github.com/signet-cdk/signet/signing"
 )
 
 // Algorithm names a key type CloudFront accepts for signed URLs and cookies.
@@ -57,24 +59,12 @@ func Generate(alg Algorithm) (privatePEM, publicPEM []byte, err error) {
 }
 
 // PublicPEMFromPrivate derives the public key PEM from a stored private key PEM
-// (PKCS#8 or PKCS#1), and reports the key's algorithm.
+// (PKCS#8, PKCS#1 or SEC 1; parsed by the same code the signer uses), and reports the
+// key's algorithm.
 func PublicPEMFromPrivate(privatePEM []byte) ([]byte, Algorithm, error) {
-	block, _ := pem.Decode(privatePEM)
-	if block == nil {
-		return nil, "", errors.New("stored private key is not PEM")
-	}
-	var key any
-	var err error
-	switch block.Type {
-	case "RSA PRIVATE KEY":
-		key, err = x509.ParsePKCS1PrivateKey(block.Bytes)
-	case "EC PRIVATE KEY":
-		key, err = x509.ParseECPrivateKey(block.Bytes)
-	default:
-		key, err = x509.ParsePKCS8PrivateKey(block.Bytes)
-	}
+	key, err := signing.ParsePrivateKey(privatePEM)
 	if err != nil {
-		return nil, "", fmt.Errorf("parse stored private key: %w", err)
+		return nil, "", fmt.Errorf("stored private key: %w", err)
 	}
 	pub, err := publicPEMOf(key)
 	if err != nil {
