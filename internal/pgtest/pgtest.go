@@ -1,0 +1,130 @@
+// Package pgtest starts a throwaway PostgreSQL cluster on a loopback port for tests
+// (initdb, pg_ctl; as the postgres user when running as root) and removes it after.
+// Tests only.
+package pgtest
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Cluster is a running server.
+type Cluster struct {
+	Dir  string
+	Port int
+	bin  string
+	as   []string // command prefix to run as postgres
+	n    atomic.Int64
+}
+
+// BinDir finds PostgreSQL's server binaries (Debian layout), newest version first.
+func BinDir() (string, error) {
+	if d := os.Getenv("SIGNET_PG_BIN"); d != "" {
+		return d, nil
+	}
+	dirs, _ := filepath.Glob("/usr/lib/postgresql/*/bin")
+	sort.Slice(dirs, func(i, j int) bool {
+		vi, _ := strconv.Atoi(filepath.Base(filepath.Dir(dirs[i])))
+		vj, _ := strconv.Atoi(filepath.Base(filepath.Dir(dirs[j])))
+		return vi > vj
+	})
+	for _, d := range dirs {
+		if _, err := os.Stat(filepath.Join(d, "initdb")); err == nil {
+			return d, nil
+		}
+	}
+	return "", fmt.Errorf("pgtest: PostgreSQL server binaries not found (apt-get install -y postgresql)")
+}
+
+// Start initializes and starts a cluster.
+func Start() (*Cluster, error) {
+	bin, err := BinDir()
+	if err != nil {
+		return nil, err
+	}
+	dir, err := os.MkdirTemp("", "signet-pg-")
+	if err != nil {
+		return nil, err
+	}
+	c := &Cluster{Dir: dir, bin: bin}
+	if u, _ := user.Current(); u != nil && u.Uid == "0" {
+		pg, err := user.Lookup("postgres")
+		if err != nil {
+			return nil, fmt.Errorf("pgtest: running as root needs a postgres user: %v", err)
+		}
+		uid, _ := strconv.Atoi(pg.Uid)
+		gid, _ := strconv.Atoi(pg.Gid)
+		if err := os.Chown(dir, uid, gid); err != nil {
+			return nil, err
+		}
+		c.as = []string{"runuser", "-u", "postgres", "--"}
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	c.Port = l.Addr().(*net.TCPAddr).Port
+	l.Close()
+	if out, err := c.cmd("initdb", "-D", filepath.Join(dir, "data"), "-U", "postgres", "--auth=trust", "--no-sync", "-E", "UTF8", "--locale=C.UTF-8").CombinedOutput(); err != nil {
+		return nil, fmt.Errorf("pgtest: initdb: %v\n%s", err, out)
+	}
+	opts := fmt.Sprintf("-c listen_addresses=127.0.0.1 -p %d -k %s -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200", c.Port, dir)
+	if out, err := c.cmd("pg_ctl", "-D", filepath.Join(dir, "data"), "-l", filepath.Join(dir, "log"), "-w", "-o", opts, "start").CombinedOutput(); err != nil {
+		return nil, fmt.Errorf("pgtest: pg_ctl start: %v\n%s", err, out)
+	}
+	return c, nil
+}
+
+func (c *Cluster) cmd(name string, args ...string) *exec.Cmd {
+	full := append(append([]string{}, c.as...), filepath.Join(c.bin, name))
+	full = append(full, args...)
+	return exec.Command(full[0], full[1:]...)
+}
+
+// Stop stops the server and removes its files.
+func (c *Cluster) Stop() {
+	_ = c.cmd("pg_ctl", "-D", filepath.Join(c.Dir, "data"), "-m", "immediate", "-w", "stop").Run()
+	_ = os.RemoveAll(c.Dir)
+}
+
+// URL is a connection string for database db as user.
+func (c *Cluster) URL(db, user string) string {
+	return fmt.Sprintf("postgres://%s@127.0.0.1:%d/%s?sslmode=disable", user, c.Port, db)
+}
+
+// NewDatabase creates a fresh, empty database and returns its name.
+func (c *Cluster) NewDatabase(ctx context.Context) (string, error) {
+	name := fmt.Sprintf("t%d_%d", os.Getpid(), c.n.Add(1))
+	conn, err := pgx.Connect(ctx, c.URL("postgres", "postgres"))
+	if err != nil {
+		return "", err
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, "CREATE DATABASE "+name); err != nil {
+		return "", err
+	}
+	return name, nil
+}
+
+// WaitGone waits until nothing listens on the port (after Stop).
+func WaitGone(port int) {
+	for i := 0; i < 50; i++ {
+		conn, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", port), 100*time.Millisecond)
+		if err != nil {
+			return
+		}
+		conn.Close()
+		time.Sleep(50 * time.Millisecond)
+	}
+}

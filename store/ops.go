@@ -1,0 +1,374 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/signet-cdk/signet/signing"
+)
+
+// Action is what a rule allows.
+type Action string
+
+const (
+	Read   Action = "read"
+	Write  Action = "write"
+	Delete Action = "delete"
+)
+
+func (a Action) valid() bool { return a == Read || a == Write || a == Delete }
+
+// Principal is the caller, from the verified token: subject, the customer id from an
+// attribute the user cannot write, and Cognito groups as roles.
+type Principal struct {
+	Subject    string
+	CustomerID string
+	Roles      []string
+}
+
+// Customer is a tenant.
+type Customer struct {
+	ID, DisplayName, Prefix string
+}
+
+// File is a file record; Path is relative to the customer's prefix.
+type File struct {
+	ID             int64
+	CustomerID     string
+	Path           string
+	ContentType    string
+	Size           int64
+	ChecksumSHA256 string
+	Status         string
+	CreatedBy      string
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+}
+
+// Decision explains an allowed action.
+type Decision struct {
+	Customer Customer
+	// Key is the object key: the customer's prefix and the path.
+	Key string
+	// Rule is the path_prefix of the winning rule.
+	Rule string
+}
+
+func (p Principal) check() error {
+	if p.Subject == "" || p.CustomerID == "" {
+		return fmt.Errorf("%w: principal needs a subject and a customer", ErrForbidden)
+	}
+	return nil
+}
+
+// ResolveCustomer looks up the caller's customer.
+func (s *Store) ResolveCustomer(ctx context.Context, customerID string) (Customer, error) {
+	var c Customer
+	err := s.run(ctx, func(ctx context.Context) error {
+		return s.pool.QueryRow(ctx, "SELECT id, display_name, s3_prefix FROM customers WHERE id = $1", customerID).Scan(&c.ID, &c.DisplayName, &c.Prefix)
+	})
+	return c, err
+}
+
+// Authorize decides whether p may do action on path (relative to p's customer).
+//
+// The rule: among the customer's rules for any of p's roles whose path matches — ""
+// (the whole customer), a folder "a/b/" that path starts with, or the exact file
+// "a/b.pdf" — the longest path wins; the action is allowed if a winning rule (for any
+// of the roles) lists it. No matching rule, no roles, an unknown customer or a
+// non-canonical path: denied (ErrForbidden, or ErrInvalid for the path).
+func (s *Store) Authorize(ctx context.Context, p Principal, action Action, path string) (Decision, error) {
+	if err := p.check(); err != nil {
+		return Decision{}, err
+	}
+	if !action.valid() {
+		return Decision{}, fmt.Errorf("%w: action %q", ErrInvalid, action)
+	}
+	if err := signing.CanonicalPath(path); err != nil {
+		return Decision{}, fmt.Errorf("%w: %v", ErrInvalid, err)
+	}
+	if len(p.Roles) == 0 {
+		return Decision{}, fmt.Errorf("%w: no roles", ErrForbidden)
+	}
+	var d Decision
+	err := s.run(ctx, func(ctx context.Context) error {
+		c, rules, err := s.rulesFor(ctx, p, path)
+		if err != nil {
+			return err
+		}
+		d.Customer = c
+		rule, ok := decide(rules, action)
+		if !ok {
+			return fmt.Errorf("%w: %s on %q", ErrForbidden, action, path)
+		}
+		d.Rule = rule
+		d.Key = c.Prefix + "/" + path
+		return nil
+	})
+	return d, err
+}
+
+type rule struct {
+	prefix  string
+	actions []string
+}
+
+// rulesFor returns the customer and the rules matching path for p's roles, longest
+// first, in one round trip.
+func (s *Store) rulesFor(ctx context.Context, p Principal, path string) (Customer, []rule, error) {
+	rows, err := s.pool.Query(ctx, `
+		SELECT c.id, c.display_name, c.s3_prefix, r.path_prefix, r.actions::text[]
+		FROM customers c
+		LEFT JOIN access_rules r ON r.customer_id = c.id AND r.role = ANY($2)
+		     AND (r.path_prefix = '' OR r.path_prefix = $3
+		          OR (right(r.path_prefix, 1) = '/' AND starts_with($3, r.path_prefix)))
+		WHERE c.id = $1
+		ORDER BY length(r.path_prefix) DESC NULLS LAST`, p.CustomerID, p.Roles, path)
+	if err != nil {
+		return Customer{}, nil, err
+	}
+	defer rows.Close()
+	var c Customer
+	var rules []rule
+	found := false
+	for rows.Next() {
+		var prefix *string
+		var actions []string
+		if err := rows.Scan(&c.ID, &c.DisplayName, &c.Prefix, &prefix, &actions); err != nil {
+			return Customer{}, nil, err
+		}
+		found = true
+		if prefix != nil {
+			rules = append(rules, rule{*prefix, actions})
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return Customer{}, nil, err
+	}
+	if !found {
+		return Customer{}, nil, fmt.Errorf("%w: unknown customer", ErrForbidden)
+	}
+	return c, rules, nil
+}
+
+// decide applies the longest-match rule to rules sorted longest first.
+func decide(rules []rule, action Action) (string, bool) {
+	if len(rules) == 0 {
+		return "", false
+	}
+	longest := len(rules[0].prefix)
+	for _, r := range rules {
+		if len(r.prefix) != longest {
+			break
+		}
+		if slices.Contains(r.actions, string(action)) {
+			return r.prefix, true
+		}
+	}
+	return "", false
+}
+
+// FileIntent is an upload about to happen.
+type FileIntent struct {
+	Path           string
+	ContentType    string
+	Size           int64
+	ChecksumSHA256 string
+}
+
+// RecordUpload authorizes a write and records a pending file. Re-recording a pending
+// or deleted file replaces its metadata; an available file is a conflict (delete it
+// first).
+func (s *Store) RecordUpload(ctx context.Context, p Principal, in FileIntent) (File, Decision, error) {
+	d, err := s.Authorize(ctx, p, Write, in.Path)
+	if err != nil {
+		return File{}, d, err
+	}
+	if in.ContentType == "" || in.Size < 0 || in.ChecksumSHA256 == "" {
+		return File{}, d, fmt.Errorf("%w: content type, size and checksum are required", ErrInvalid)
+	}
+	var f File
+	err = s.run(ctx, func(ctx context.Context) error {
+		row := s.pool.QueryRow(ctx, `
+			INSERT INTO files (customer_id, path, content_type, size_bytes, checksum_sha256, created_by)
+			VALUES ($1, $2, $3, $4, $5, $6)
+			ON CONFLICT (customer_id, path) DO UPDATE
+			   SET content_type = EXCLUDED.content_type, size_bytes = EXCLUDED.size_bytes,
+			       checksum_sha256 = EXCLUDED.checksum_sha256, created_by = EXCLUDED.created_by,
+			       status = 'pending', updated_at = now()
+			 WHERE files.status <> 'available'
+			RETURNING `+fileColumns, p.CustomerID, in.Path, in.ContentType, in.Size, in.ChecksumSHA256, p.Subject)
+		err := scanFile(row, &f)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return fmt.Errorf("%w: %q is already available", ErrConflict, in.Path)
+		}
+		return err
+	})
+	return f, d, err
+}
+
+const fileColumns = "id, customer_id, path, content_type, size_bytes, checksum_sha256, status::text, created_by, created_at, updated_at"
+
+func scanFile(row pgx.Row, f *File) error {
+	return row.Scan(&f.ID, &f.CustomerID, &f.Path, &f.ContentType, &f.Size, &f.ChecksumSHA256, &f.Status, &f.CreatedBy, &f.CreatedAt, &f.UpdatedAt)
+}
+
+// MarkAvailable flips a pending file to available once its upload completed.
+func (s *Store) MarkAvailable(ctx context.Context, p Principal, path string) error {
+	if _, err := s.Authorize(ctx, p, Write, path); err != nil {
+		return err
+	}
+	return s.setStatus(ctx, p, path, "available", "pending")
+}
+
+// SoftDelete marks a file deleted (the object's versions stay in S3 until lifecycle).
+func (s *Store) SoftDelete(ctx context.Context, p Principal, path string) error {
+	if _, err := s.Authorize(ctx, p, Delete, path); err != nil {
+		return err
+	}
+	return s.setStatus(ctx, p, path, "deleted", "pending", "available")
+}
+
+func (s *Store) setStatus(ctx context.Context, p Principal, path, to string, from ...string) error {
+	return s.run(ctx, func(ctx context.Context) error {
+		tag, err := s.pool.Exec(ctx, `UPDATE files SET status = $3::file_status, updated_at = now()
+			WHERE customer_id = $1 AND path = $2 AND status::text = ANY($4)`, p.CustomerID, path, to, from)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return fmt.Errorf("%w: no %s file %q", ErrNotFound, strings.Join(from, " or "), path)
+		}
+		return nil
+	})
+}
+
+// ListReadable returns up to limit available files under folder ("" for all) that p
+// may read, in path order, after cursor (the last path of the previous page). Keyset
+// pagination: rows inserted meanwhile never shift a page, and none repeats.
+func (s *Store) ListReadable(ctx context.Context, p Principal, folder, cursor string, limit int) ([]File, string, error) {
+	if err := p.check(); err != nil {
+		return nil, "", err
+	}
+	if folder != "" {
+		if err := signing.CanonicalPath(strings.TrimSuffix(folder, "/")); err != nil {
+			return nil, "", fmt.Errorf("%w: %v", ErrInvalid, err)
+		}
+		folder = strings.TrimSuffix(folder, "/") + "/"
+	}
+	if limit <= 0 || limit > 1000 {
+		limit = 100
+	}
+	var out []File
+	next := ""
+	err := s.run(ctx, func(ctx context.Context) error {
+		out = out[:0]
+		var rules []rule
+		rows, err := s.pool.Query(ctx, `SELECT path_prefix, actions::text[] FROM access_rules
+			WHERE customer_id = $1 AND role = ANY($2) ORDER BY length(path_prefix) DESC`, p.CustomerID, p.Roles)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var r rule
+			if err := rows.Scan(&r.prefix, &r.actions); err != nil {
+				rows.Close()
+				return err
+			}
+			rules = append(rules, r)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		if len(rules) == 0 {
+			return nil
+		}
+		after := cursor
+		// Scan in batches until the page is full: files the caller cannot read are
+		// skipped, never counted.
+		for len(out) < limit {
+			rows, err := s.pool.Query(ctx, `SELECT `+fileColumns+` FROM files
+				WHERE customer_id = $1 AND status = 'available' AND starts_with(path, $2) AND path > $3
+				ORDER BY path LIMIT $4`, p.CustomerID, folder, after, limit*2)
+			if err != nil {
+				return err
+			}
+			n := 0
+			for rows.Next() {
+				var f File
+				if err := scanFile(rows, &f); err != nil {
+					rows.Close()
+					return err
+				}
+				n++
+				after = f.Path
+				if _, ok := decide(matching(rules, f.Path), Read); ok && len(out) < limit {
+					out = append(out, f)
+				}
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return err
+			}
+			if n < limit*2 {
+				after = ""
+				break
+			}
+		}
+		if len(out) == limit {
+			// There may be more; the client asks again after this path.
+			next = out[len(out)-1].Path
+		}
+		return nil
+	})
+	return out, next, err
+}
+
+// matching filters rules (longest first) to those covering path.
+func matching(rules []rule, path string) []rule {
+	var out []rule
+	for _, r := range rules {
+		if r.prefix == "" || r.prefix == path || (strings.HasSuffix(r.prefix, "/") && strings.HasPrefix(path, r.prefix)) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// AuditEntry is one issued URL or cookie set.
+type AuditEntry struct {
+	Path          string
+	Action        Action
+	ExpiresAt     time.Time
+	IPRestriction string
+	RequestID     string
+}
+
+// Audit records an issued URL for p's customer.
+func (s *Store) Audit(ctx context.Context, p Principal, e AuditEntry) error {
+	if err := p.check(); err != nil {
+		return err
+	}
+	if !e.Action.valid() || e.RequestID == "" || e.ExpiresAt.IsZero() {
+		return fmt.Errorf("%w: audit entry needs an action, a request id and an expiry", ErrInvalid)
+	}
+	if err := signing.CanonicalPath(e.Path); err != nil {
+		return fmt.Errorf("%w: %v", ErrInvalid, err)
+	}
+	ip, err := parseIP(e.IPRestriction)
+	if err != nil {
+		return err
+	}
+	return s.run(ctx, func(ctx context.Context) error {
+		_, err := s.pool.Exec(ctx, `INSERT INTO audit_events (subject, customer_id, file_path, action, expires_at, ip_restriction, request_id)
+			VALUES ($1, $2, $3, $4, $5, $6, $7)`, p.Subject, p.CustomerID, e.Path, string(e.Action), e.ExpiresAt, ip, e.RequestID)
+		return err
+	})
+}
