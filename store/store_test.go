@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"math/rand"
@@ -10,14 +11,17 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/jackc/pgx/v5"
 
 	"github.com/signet-cdk/signet/internal/pgtest"
 	"github.com/signet-cdk/signet/store"
 	"github.com/signet-cdk/signet/store/migrate"
+	"github.com/signet-cdk/signet/store/rdsca"
 )
 
 var cluster *pgtest.Cluster
@@ -443,5 +447,55 @@ func TestUnavailableDatabase(t *testing.T) {
 	defer cancel()
 	if err := s.MarkAvailable(dctx, p, "a.txt"); !errors.Is(err, store.ErrUnavailable) {
 		t.Fatalf("locked row: %v", err)
+	}
+}
+
+// countingCreds counts how often a token needed credentials.
+type countingCreds struct{ n *atomic.Int32 }
+
+func (c countingCreds) Retrieve(context.Context) (aws.Credentials, error) {
+	c.n.Add(1)
+	return aws.Credentials{AccessKeyID: "AKIDEXAMPLE", SecretAccessKey: "secret", SessionToken: "token"}, nil
+}
+
+// verify-full: the cluster's own CA and name connect; the RDS CAs (another authority)
+// and a wrong server name are refused as unavailable. With IAM auth every new
+// connection builds a fresh token.
+func TestTLSVerifyFullAndIAMTokens(t *testing.T) {
+	ctx := context.Background()
+	db, _ := cluster.NewDatabase(ctx)
+	admin, _ := pgx.Connect(ctx, cluster.URL(db, "postgres"))
+	defer admin.Close(ctx)
+	if _, err := migrate.Apply(ctx, admin); err != nil {
+		t.Fatal(err)
+	}
+	addCustomer(t, admin, "acme", "customers/acme")
+	var n atomic.Int32
+	open := func(tlsCfg *tls.Config) *store.Store {
+		s, err := store.Open(store.Config{Host: "localhost", Port: cluster.Port, Database: db, User: "signet_app", TLS: tlsCfg,
+			RetryBudget: 200 * time.Millisecond, IAM: &store.IAMAuth{Region: "eu-west-1", Credentials: countingCreds{&n}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(s.Close)
+		return s
+	}
+	good := open(&tls.Config{RootCAs: cluster.CA, ServerName: "localhost", MinVersion: tls.VersionTLS12})
+	if c, err := good.ResolveCustomer(ctx, "acme"); err != nil || c.Prefix != "customers/acme" {
+		t.Fatalf("verify-full with the right CA: %+v %v", c, err)
+	}
+	var ssl bool
+	if err := good.Pool().QueryRow(ctx, "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()").Scan(&ssl); err != nil || !ssl {
+		t.Fatalf("connection not encrypted: %v %v", ssl, err)
+	}
+	if n.Load() < 1 {
+		t.Fatal("no IAM token was built")
+	}
+	rds, _ := rdsca.TLSConfig("localhost")
+	if _, err := open(rds).ResolveCustomer(ctx, "acme"); !errors.Is(err, store.ErrUnavailable) {
+		t.Fatalf("unknown authority accepted: %v", err)
+	}
+	if _, err := open(&tls.Config{RootCAs: cluster.CA, ServerName: "db.example.com"}).ResolveCustomer(ctx, "acme"); !errors.Is(err, store.ErrUnavailable) {
+		t.Fatalf("wrong server name accepted: %v", err)
 	}
 }

@@ -5,7 +5,14 @@ package pgtest
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
 	"fmt"
+	"math/big"
 	"net"
 	"os"
 	"os/exec"
@@ -19,10 +26,12 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// Cluster is a running server.
+// Cluster is a running server. It accepts TLS with a certificate for "localhost"
+// issued by CA, a throwaway authority made for this cluster.
 type Cluster struct {
 	Dir  string
 	Port int
+	CA   *x509.CertPool
 	bin  string
 	as   []string // command prefix to run as postgres
 	n    atomic.Int64
@@ -79,7 +88,11 @@ func Start() (*Cluster, error) {
 	if out, err := c.cmd("initdb", "-D", filepath.Join(dir, "data"), "-U", "postgres", "--auth=trust", "--no-sync", "-E", "UTF8", "--locale=C.UTF-8").CombinedOutput(); err != nil {
 		return nil, fmt.Errorf("pgtest: initdb: %v\n%s", err, out)
 	}
-	opts := fmt.Sprintf("-c listen_addresses=127.0.0.1 -p %d -k %s -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200", c.Port, dir)
+	if err := c.writeTLS(); err != nil {
+		return nil, err
+	}
+	opts := fmt.Sprintf("-c listen_addresses=127.0.0.1 -p %d -k %s -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200 -c ssl=on -c ssl_cert_file=%s -c ssl_key_file=%s",
+		c.Port, dir, filepath.Join(dir, "server.crt"), filepath.Join(dir, "server.key"))
 	if out, err := c.cmd("pg_ctl", "-D", filepath.Join(dir, "data"), "-l", filepath.Join(dir, "log"), "-w", "-o", opts, "start").CombinedOutput(); err != nil {
 		return nil, fmt.Errorf("pgtest: pg_ctl start: %v\n%s", err, out)
 	}
@@ -127,4 +140,47 @@ func WaitGone(port int) {
 		conn.Close()
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// writeTLS makes a throwaway CA and a server certificate for localhost.
+func (c *Cluster) writeTLS() error {
+	caKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	caTmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "signet test CA"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour), IsCA: true,
+		KeyUsage: x509.KeyUsageCertSign, BasicConstraintsValid: true}
+	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
+	if err != nil {
+		return err
+	}
+	caCert, _ := x509.ParseCertificate(caDER)
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "localhost"}, DNSNames: []string{"localhost"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour), KeyUsage: x509.KeyUsageDigitalSignature,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, caCert, &key.PublicKey, caKey)
+	if err != nil {
+		return err
+	}
+	keyDER, _ := x509.MarshalPKCS8PrivateKey(key)
+	files := map[string][]byte{
+		"server.crt": pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
+		"server.key": pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}),
+	}
+	for name, b := range files {
+		path := filepath.Join(c.Dir, name)
+		if err := os.WriteFile(path, b, 0o600); err != nil {
+			return err
+		}
+		if len(c.as) > 0 {
+			pg, _ := user.Lookup("postgres")
+			uid, _ := strconv.Atoi(pg.Uid)
+			gid, _ := strconv.Atoi(pg.Gid)
+			if err := os.Chown(path, uid, gid); err != nil {
+				return err
+			}
+		}
+	}
+	c.CA = x509.NewCertPool()
+	c.CA.AddCert(caCert)
+	return nil
 }

@@ -1,0 +1,39 @@
+// Command migrate is the custom-resource Lambda that applies Signet's schema at deploy
+// time as the cluster's master user (store/migrate). main only wires.
+package main
+
+import (
+	"context"
+	"log/slog"
+	"os"
+
+	"github.com/aws/aws-lambda-go/cfn"
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+
+	"github.com/signet-cdk/signet/store/migrate"
+	"github.com/signet-cdk/signet/store/rdsca"
+)
+
+type secrets struct{ client *secretsmanager.Client }
+
+func (s secrets) SecretString(ctx context.Context, arn string) (string, error) {
+	out, err := s.client.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(arn)})
+	if err != nil {
+		return "", err
+	}
+	return aws.ToString(out.SecretString), nil
+}
+
+func main() {
+	logger := slog.New(slog.NewJSONHandler(os.Stdout, nil))
+	cfg, err := config.LoadDefaultConfig(context.Background())
+	if err != nil {
+		logger.Error("load aws config", "error", err)
+		os.Exit(1)
+	}
+	r := &migrate.Resource{Secrets: secrets{secretsmanager.NewFromConfig(cfg)}, TLS: rdsca.TLSConfig, Logger: logger}
+	lambda.Start(cfn.LambdaWrap(r.Handle))
+}
