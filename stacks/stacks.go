@@ -15,6 +15,7 @@ import (
 
 	"github.com/signet-cdk/signet/constructs/bucket"
 	"github.com/signet-cdk/signet/constructs/cdn"
+	"github.com/signet-cdk/signet/constructs/database"
 	"github.com/signet-cdk/signet/constructs/firewall"
 	"github.com/signet-cdk/signet/constructs/keys"
 	"github.com/signet-cdk/signet/constructs/signingkeys"
@@ -78,6 +79,7 @@ type MainStack struct {
 	Keys        *keys.Keys
 	SigningKeys *signingkeys.SigningKeys
 	Files       *bucket.SecureBucket
+	Database    *database.MetadataDatabase
 	Cdn         *cdn.Distribution
 	// Edge is set when this stack also holds the edge resources (region us-east-1).
 	Edge *Edge
@@ -170,9 +172,21 @@ func NewSignet(app constructs.Construct, cfg Config) *Deployment {
 		cdnProps.MinimumProtocolVersion = awscloudfront.SecurityPolicyProtocol(cfg.tlsPolicy())
 	}
 	m.Cdn = cdn.NewDistribution(ms, "Cdn", cdnProps)
+	m.Database = database.NewMetadataDatabase(ms, "Metadata", &database.MetadataDatabaseProps{
+		LogKey:                    m.Keys.LogsKey,
+		RemovalPolicy:             databaseRemoval(cfg),
+		DisableDeletionProtection: cfg.Destroy,
+	})
 	m.SigningKeys.AddDistributionDomain(m.Cdn.DomainName)
 	d.Main = m
 	return d
+}
+
+func databaseRemoval(cfg Config) awscdk.RemovalPolicy {
+	if cfg.Destroy {
+		return awscdk.RemovalPolicy_DESTROY
+	}
+	return awscdk.RemovalPolicy_SNAPSHOT
 }
 
 func removalPolicy(cfg Config) awscdk.RemovalPolicy {

@@ -1,10 +1,20 @@
 package test
 
 import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/base64"
 	"encoding/json"
+	"encoding/pem"
+	"math/big"
+	"regexp"
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/jsii-runtime-go"
@@ -127,4 +137,60 @@ func countOf(t *testing.T, tmpl assertions.Template, typ string, n int) {
 func refersTo(v any, id string) bool {
 	s := js(v)
 	return strings.Contains(s, `"Ref":"`+id+`"`) || strings.Contains(s, `"Fn::GetAtt":["`+id+`"`)
+}
+
+var (
+	pemPrivateKey = regexp.MustCompile(`-----BEGIN [A-Z ]*PRIVATE KEY-----`)
+	derBase64     = regexp.MustCompile(`MII[A-Za-z0-9+/\\n]{200,}={0,2}`)
+)
+
+// holdsPrivateKey reports whether b contains a PEM private key, or base64 DER that
+// parses as a private key (public certificates, which also start "MII", do not count).
+func holdsPrivateKey(b []byte) bool {
+	if pemPrivateKey.Match(b) {
+		return true
+	}
+	for _, m := range derBase64.FindAll(b, -1) {
+		clean := strings.NewReplacer("\\n", "", "\n", "").Replace(string(m))
+		clean = clean[:len(clean)/4*4]
+		der, err := base64.StdEncoding.DecodeString(clean)
+		if err != nil {
+			continue
+		}
+		if _, err := x509.ParsePKCS8PrivateKey(der); err == nil {
+			return true
+		}
+		if _, err := x509.ParsePKCS1PrivateKey(der); err == nil {
+			return true
+		}
+		if _, err := x509.ParseECPrivateKey(der); err == nil {
+			return true
+		}
+	}
+	return false
+}
+
+// The scanner itself: it finds keys in PEM, in base64 DER, and inside JSON strings,
+// and does not mistake a certificate for one.
+func TestHoldsPrivateKeyDetects(t *testing.T) {
+	k, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	r, _ := rsa.GenerateKey(rand.Reader, 2048)
+	der, _ := x509.MarshalPKCS8PrivateKey(r)
+	pemKey := pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})
+	inJSON, _ := json.Marshal(map[string]string{"v": string(pemKey)})
+	bare := []byte("x" + base64.StdEncoding.EncodeToString(der) + "y")
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), NotBefore: time.Now(), NotAfter: time.Now().Add(time.Hour)}
+	cert, _ := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &k.PublicKey, k)
+	certPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert})
+	for name, c := range map[string]struct {
+		b    []byte
+		want bool
+	}{
+		"pem": {pemKey, true}, "json": {inJSON, true}, "bare der": {bare, true},
+		"certificate": {certPEM, false}, "nothing": {[]byte("hello"), false},
+	} {
+		if got := holdsPrivateKey(c.b); got != c.want {
+			t.Errorf("%s: %v", name, got)
+		}
+	}
 }

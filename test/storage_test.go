@@ -9,10 +9,16 @@ import (
 // The data key, parameter key and logs key: rotating, retained.
 func TestKeysRotateAndAreRetained(t *testing.T) {
 	keys := resources(split.mainJSON, "AWS::KMS::Key")
-	if len(keys) != 3 {
-		t.Fatalf("want 3 KMS keys (data, parameters, logs), got %v", keys)
+	if len(keys) != 4 {
+		t.Fatalf("want 4 KMS keys (data, parameters, logs, database), got %v", keysOf(keys))
 	}
 	for id, k := range keys {
+		if strings.HasPrefix(id, "MetadataKey") {
+			if dig(k, "Properties", "EnableKeyRotation") != true || k["DeletionPolicy"] != "Retain" {
+				t.Errorf("%s: %s", id, js(k))
+			}
+			continue
+		}
 		if dig(k, "Properties", "EnableKeyRotation") != true {
 			t.Errorf("%s: rotation off", id)
 		}
@@ -137,3 +143,5 @@ func TestCorsRulesComeFromProps(t *testing.T) {
 	}
 	t.Fatal("no data bucket in single-stack app")
 }
+
+func keysOf(m map[string]map[string]any) []string { return keys(m) }

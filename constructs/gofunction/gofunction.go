@@ -33,6 +33,7 @@ import (
 	"sync"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
@@ -66,6 +67,11 @@ type GoFunctionProps struct {
 	RemovalPolicy awscdk.RemovalPolicy
 	// ReservedConcurrentExecutions caps the function. Default: none.
 	ReservedConcurrentExecutions *float64
+	// Vpc places the function in a VPC (with VpcSubnets and SecurityGroups); its role
+	// then may manage the network interfaces Lambda needs. Default: no VPC.
+	Vpc            awsec2.IVpc
+	VpcSubnets     *awsec2.SubnetSelection
+	SecurityGroups []awsec2.ISecurityGroup
 }
 
 // GoFunction is the function and its log group.
@@ -166,13 +172,34 @@ func NewGoFunction(scope constructs.Construct, id string, props *GoFunctionProps
 		SystemLogLevelV2:             awslambda.SystemLogLevel_INFO,
 		LogGroup:                     f.LogGroup,
 		ReservedConcurrentExecutions: props.ReservedConcurrentExecutions,
+		Vpc:                          props.Vpc,
+		VpcSubnets:                   props.VpcSubnets,
+		SecurityGroups:               sgs(props.SecurityGroups),
 	})
+	wildcard := "X-Ray's PutTraceSegments and PutTelemetryRecords support no resource-level permissions"
+	if props.Vpc != nil {
+		// What AWSLambdaVPCAccessExecutionRole grants, without the managed policy.
+		f.Role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Sid: jsii.String("LambdaVpcNetworkInterfaces"),
+			Actions: jsii.Strings("ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets",
+				"ec2:DeleteNetworkInterface", "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses"),
+			Resources: jsii.Strings("*"),
+		}))
+		wildcard += "; the EC2 network-interface actions Lambda needs in a VPC support none either"
+	}
 	nag.Suppress(f.Role, true, append([]nag.Rule{{
 		ID:        "AwsSolutions-IAM5",
-		Reason:    "X-Ray's PutTraceSegments and PutTelemetryRecords support no resource-level permissions",
+		Reason:    wildcard,
 		AppliesTo: []string{"Resource::*"},
 	}}, nag.Each("IAMNoInlinePolicy", "CDK grants write least-privilege statements into this role's own policy; an inline policy bound to one role cannot be attached to another by mistake")...)...)
 	return f
+}
+
+func sgs(in []awsec2.ISecurityGroup) *[]awsec2.ISecurityGroup {
+	if len(in) == 0 {
+		return nil
+	}
+	return &in
 }
 
 // localBundler runs go build on the synth machine.
@@ -318,4 +345,13 @@ func modCacheDir() string {
 		}
 	})
 	return modCache.dir
+}
+
+// MarkCustomResourceHandler records why a function that only CloudFormation invokes
+// (a custom-resource handler) has no reserved concurrency and no dead-letter queue.
+func (f *GoFunction) MarkCustomResourceHandler() {
+	once := "invoked only by CloudFormation, synchronously, a few times per deploy"
+	rules := nag.Each("LambdaConcurrency", once+"; reserving concurrency could fail on accounts with the default limit", "NIST.800.53.R5", "HIPAA.Security")
+	rules = append(rules, nag.Each("LambdaDLQ", once+"; failures go back to CloudFormation, a dead-letter queue applies only to asynchronous invocations", "NIST.800.53.R5", "HIPAA.Security", "Serverless")...)
+	nag.Suppress(f.Function, false, rules...)
 }

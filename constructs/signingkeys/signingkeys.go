@@ -173,11 +173,8 @@ func NewSigningKeys(scope constructs.Construct, id string, props *SigningKeysPro
 		Reason:         "the keygen Lambda names each key's parameter from the key spec; the wildcard covers exactly this construct's private-keys/ path",
 		AppliesToRegex: []string{`/^Resource::arn:.*:ssm:.*:parameter\/signet\/[0-9a-f]{10}\/private-keys\/\*$/`},
 	})
-	once := "invoked only by CloudFormation, synchronously, a few times per deploy"
-	rules := nag.Each("LambdaConcurrency", once+"; reserving concurrency could fail on accounts with the default limit", "NIST.800.53.R5", "HIPAA.Security")
-	rules = append(rules, nag.Each("LambdaDLQ", once+"; failures go back to CloudFormation, a dead-letter queue applies only to asynchronous invocations", "NIST.800.53.R5", "HIPAA.Security", "Serverless")...)
-	rules = append(rules, nag.Each("LambdaInsideVPC", "calls only the SSM API over TLS with IAM authentication; it reaches no private resource")...)
-	nag.Suppress(s.Keygen.Function, false, rules...)
+	s.Keygen.MarkCustomResourceHandler()
+	nag.Suppress(s.Keygen.Function, false, nag.Each("LambdaInsideVPC", "calls only the SSM API over TLS with IAM authentication; it reaches no private resource")...)
 
 	retain := "false"
 	if removal == awscdk.RemovalPolicy_RETAIN || removal == awscdk.RemovalPolicy_SNAPSHOT {

@@ -1,0 +1,293 @@
+// Package database is Signet's metadata database: Aurora PostgreSQL Serverless v2 in
+// a VPC of its own, with the schema applied at deploy time by a Go custom-resource
+// Lambda (lambda/migrate).
+//
+// Secure defaults:
+//   - Aurora PostgreSQL 17.5 (auto-pause capable), one db.serverless writer, 0 to 4
+//     ACUs, pausing after 10 idle minutes (minimum 0 means it costs nothing idle;
+//     the store's retry budget covers the resume);
+//   - a VPC with isolated subnets only (no NAT, no internet gateway) in two AZs, flow
+//     logs of all traffic to an encrypted log group, a gateway endpoint for S3 and
+//     interface endpoints only for the APIs the Lambdas call (SSM, Secrets Manager,
+//     X-Ray);
+//   - a database security group that admits PostgreSQL only from LambdaSecurityGroup,
+//     which Signet's Lambdas use;
+//   - storage encrypted with a customer-managed key, TLS forced (rds.force_ssl), IAM
+//     database authentication on, the master password managed and rotated by RDS in
+//     Secrets Manager, deletion protection, 7 days of backups, PostgreSQL logs exported
+//     to CloudWatch Logs, SNAPSHOT on removal.
+//
+// GrantConnect lets a role connect as the least-privilege application role
+// (signet_app) with an IAM token.
+package database
+
+import (
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsrds"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/signet-cdk/signet/constructs/gofunction"
+	"github.com/signet-cdk/signet/constructs/internal/nag"
+	"github.com/signet-cdk/signet/constructs/internal/propcheck"
+	"github.com/signet-cdk/signet/constructs/keys"
+	"github.com/signet-cdk/signet/store/migrate"
+)
+
+// MigrateImportPath is the schema Lambda's main package.
+const MigrateImportPath = "github.com/signet-cdk/signet/lambda/migrate"
+
+// AppUser is the database role Signet's signer connects as.
+const AppUser = "signet_app"
+
+// MetadataDatabaseProps configures the database. The zero value is the secure default.
+type MetadataDatabaseProps struct {
+	// Vpc to use. Default: a new VPC with isolated subnets only, flow logs and endpoints.
+	Vpc awsec2.IVpc
+	// EncryptionKey for storage. Default: a new rotating customer-managed key.
+	EncryptionKey awskms.IKey
+	// LogKey encrypts the flow-log and Lambda log groups. Default: none.
+	LogKey awskms.IKey
+	// MinCapacity in ACUs, 0 (auto-pause) to 256. Default: 0.
+	MinCapacity *float64
+	// MaxCapacity in ACUs, 1 to 256. Default: 4.
+	MaxCapacity *float64
+	// AutoPause after this much idle time, 5 minutes to 1 day (with MinCapacity 0).
+	// Default: 10 minutes.
+	AutoPause awscdk.Duration
+	// BackupRetention, at least 7 days. Default: 7 days.
+	BackupRetention awscdk.Duration
+	// DatabaseName. Default: "signet".
+	DatabaseName *string
+	// RemovalPolicy. Default: SNAPSHOT.
+	RemovalPolicy awscdk.RemovalPolicy
+	// DisableDeletionProtection for throwaway environments. Default: false.
+	DisableDeletionProtection bool
+}
+
+// MetadataDatabase is the cluster, its network and its schema.
+type MetadataDatabase struct {
+	constructs.Construct
+	Vpc     awsec2.IVpc
+	Cluster awsrds.DatabaseCluster
+	// LambdaSecurityGroup is the only security group the database admits.
+	LambdaSecurityGroup awsec2.SecurityGroup
+	EncryptionKey       awskms.IKey
+	Migrator            *gofunction.GoFunction
+	Schema              awscdk.CustomResource
+	DatabaseName        string
+}
+
+// ValidateMetadataDatabaseProps checks props without building anything.
+func ValidateMetadataDatabaseProps(props *MetadataDatabaseProps) error {
+	c := propcheck.Checker{Construct: "database"}
+	if props == nil {
+		return nil
+	}
+	if m := props.MinCapacity; m != nil && (*m < 0 || *m > 256 || *m*2 != float64(int(*m*2))) {
+		c.Fail("MinCapacity", *m, "must be from 0 to 256 in steps of 0.5")
+	}
+	if m := props.MaxCapacity; m != nil && (*m < 1 || *m > 256 || *m*2 != float64(int(*m*2))) {
+		c.Fail("MaxCapacity", *m, "must be from 1 to 256 in steps of 0.5")
+	}
+	if props.MinCapacity != nil && props.MaxCapacity != nil && *props.MinCapacity > *props.MaxCapacity {
+		c.Fail("MinCapacity", *props.MinCapacity, "is above MaxCapacity %v", *props.MaxCapacity)
+	}
+	if d := props.AutoPause; d != nil {
+		if s := *d.ToSeconds(nil); s < 300 || s > 86400 {
+			c.Fail("AutoPause", d.ToHumanString(), "must be from 5 minutes to 1 day")
+		}
+	}
+	if d := props.BackupRetention; d != nil {
+		if days := *d.ToDays(nil); days < 7 || days > 35 {
+			c.Fail("BackupRetention", d.ToHumanString(), "must be from 7 to 35 days")
+		}
+	}
+	if n := props.DatabaseName; propcheck.Resolved(n) && !validIdent(*n) {
+		c.Fail("DatabaseName", *n, "must be a lowercase identifier of at most 63 characters")
+	}
+	return c.Err()
+}
+
+func validIdent(s string) bool {
+	if s == "" || len(s) > 63 || !(s[0] >= 'a' && s[0] <= 'z') {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// NewMetadataDatabase creates the database.
+func NewMetadataDatabase(scope constructs.Construct, id string, props *MetadataDatabaseProps) *MetadataDatabase {
+	propcheck.Must(ValidateMetadataDatabaseProps(props))
+	if props == nil {
+		props = &MetadataDatabaseProps{}
+	}
+	removal := props.RemovalPolicy
+	if removal == "" {
+		removal = awscdk.RemovalPolicy_SNAPSHOT
+	}
+	c := constructs.NewConstruct(scope, jsii.String(id))
+	d := &MetadataDatabase{Construct: c, DatabaseName: "signet"}
+	if props.DatabaseName != nil {
+		d.DatabaseName = *props.DatabaseName
+	}
+	logRemoval := awscdk.RemovalPolicy_RETAIN
+	if removal == awscdk.RemovalPolicy_DESTROY {
+		logRemoval = removal
+	}
+
+	isolated := &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PRIVATE_ISOLATED}
+	d.Vpc = props.Vpc
+	if d.Vpc == nil {
+		flowLogs := awslogs.NewLogGroup(c, jsii.String("FlowLogs"), &awslogs.LogGroupProps{
+			EncryptionKey: props.LogKey, Retention: awslogs.RetentionDays_ONE_YEAR, RemovalPolicy: logRemoval,
+		})
+		vpc := awsec2.NewVpc(c, jsii.String("Vpc"), &awsec2.VpcProps{
+			MaxAzs:      jsii.Number(2),
+			NatGateways: jsii.Number(0),
+			SubnetConfiguration: &[]*awsec2.SubnetConfiguration{{
+				Name: jsii.String("isolated"), SubnetType: awsec2.SubnetType_PRIVATE_ISOLATED, CidrMask: jsii.Number(24),
+			}},
+			FlowLogs: &map[string]*awsec2.FlowLogOptions{"all": {
+				Destination: awsec2.FlowLogDestination_ToCloudWatchLogs(flowLogs, nil),
+				TrafficType: awsec2.FlowLogTrafficType_ALL,
+			}},
+			GatewayEndpoints: &map[string]*awsec2.GatewayVpcEndpointOptions{
+				"S3": {Service: awsec2.GatewayVpcEndpointAwsService_S3()},
+			},
+			RestrictDefaultSecurityGroup: jsii.Bool(true),
+		})
+		d.Vpc = vpc
+	}
+
+	d.LambdaSecurityGroup = awsec2.NewSecurityGroup(c, jsii.String("LambdaSecurityGroup"), &awsec2.SecurityGroupProps{
+		Vpc: d.Vpc, Description: jsii.String("Signet Lambdas: the only clients the database admits"), AllowAllOutbound: jsii.Bool(false),
+	})
+	dbSG := awsec2.NewSecurityGroup(c, jsii.String("DatabaseSecurityGroup"), &awsec2.SecurityGroupProps{
+		Vpc: d.Vpc, Description: jsii.String("Signet metadata database: PostgreSQL from Signet Lambdas only"), AllowAllOutbound: jsii.Bool(false),
+	})
+	dbSG.AddIngressRule(d.LambdaSecurityGroup, awsec2.Port_Tcp(jsii.Number(5432)), jsii.String("PostgreSQL from Signet Lambdas"), nil)
+	d.LambdaSecurityGroup.AddEgressRule(dbSG, awsec2.Port_Tcp(jsii.Number(5432)), jsii.String("PostgreSQL to the metadata database"), nil)
+
+	if props.Vpc == nil {
+		endpointSG := awsec2.NewSecurityGroup(c, jsii.String("EndpointSecurityGroup"), &awsec2.SecurityGroupProps{
+			Vpc: d.Vpc, Description: jsii.String("Signet interface endpoints: HTTPS from Signet Lambdas"), AllowAllOutbound: jsii.Bool(false),
+		})
+		endpointSG.AddIngressRule(d.LambdaSecurityGroup, awsec2.Port_Tcp(jsii.Number(443)), jsii.String("HTTPS from Signet Lambdas"), nil)
+		// HTTPS out: the subnets have no route to the internet, so this reaches only the
+		// interface endpoints and S3 through its gateway endpoint (whose prefix-list id
+		// could only be looked up at synth, which Signet never does).
+		d.LambdaSecurityGroup.AddEgressRule(awsec2.Peer_AnyIpv4(), awsec2.Port_Tcp(jsii.Number(443)), jsii.String("HTTPS to AWS endpoints inside the VPC"), nil)
+		for name, svc := range map[string]awsec2.InterfaceVpcEndpointAwsService{
+			"Ssm":            awsec2.InterfaceVpcEndpointAwsService_SSM(),
+			"SecretsManager": awsec2.InterfaceVpcEndpointAwsService_SECRETS_MANAGER(),
+			"XRay":           awsec2.InterfaceVpcEndpointAwsService_XRAY(),
+		} {
+			awsec2.NewInterfaceVpcEndpoint(c, jsii.String(name+"Endpoint"), &awsec2.InterfaceVpcEndpointProps{
+				Vpc: d.Vpc, Service: svc, Subnets: isolated, PrivateDnsEnabled: jsii.Bool(true),
+				SecurityGroups: &[]awsec2.ISecurityGroup{endpointSG}, Open: jsii.Bool(false),
+			})
+		}
+	}
+
+	d.EncryptionKey = props.EncryptionKey
+	if d.EncryptionKey == nil {
+		d.EncryptionKey = keys.NewRotatingKey(c, "Key", "Signet: encrypts the metadata database", awscdk.RemovalPolicy_RETAIN, nil)
+	}
+	minCap, maxCap := 0.0, 4.0
+	if props.MinCapacity != nil {
+		minCap = *props.MinCapacity
+	}
+	if props.MaxCapacity != nil {
+		maxCap = *props.MaxCapacity
+	}
+	autoPause := props.AutoPause
+	if autoPause == nil {
+		autoPause = awscdk.Duration_Minutes(jsii.Number(10))
+	}
+	backup := props.BackupRetention
+	if backup == nil {
+		backup = awscdk.Duration_Days(jsii.Number(7))
+	}
+	cp := &awsrds.DatabaseClusterProps{
+		Engine: awsrds.DatabaseClusterEngine_AuroraPostgres(&awsrds.AuroraPostgresClusterEngineProps{
+			Version: awsrds.AuroraPostgresEngineVersion_VER_17_5(),
+		}),
+		Writer:                   awsrds.ClusterInstance_ServerlessV2(jsii.String("Writer"), &awsrds.ServerlessV2ClusterInstanceProps{AutoMinorVersionUpgrade: jsii.Bool(true)}),
+		ServerlessV2MinCapacity:  jsii.Number(minCap),
+		ServerlessV2MaxCapacity:  jsii.Number(maxCap),
+		Vpc:                      d.Vpc,
+		VpcSubnets:               isolated,
+		SecurityGroups:           &[]awsec2.ISecurityGroup{dbSG},
+		StorageEncrypted:         jsii.Bool(true),
+		StorageEncryptionKey:     d.EncryptionKey,
+		IamAuthentication:        jsii.Bool(true),
+		Credentials:              awsrds.Credentials_FromUsername(jsii.String("signet_admin"), nil),
+		ManageMasterUserPassword: jsii.Bool(true),
+		DeletionProtection:       jsii.Bool(!props.DisableDeletionProtection),
+		Backup:                   &awsrds.BackupProps{Retention: backup},
+		CloudwatchLogsExports:    jsii.Strings("postgresql"),
+		DefaultDatabaseName:      jsii.String(d.DatabaseName),
+		CopyTagsToSnapshot:       jsii.Bool(true),
+		Parameters:               &map[string]*string{"rds.force_ssl": jsii.String("1"), "log_min_duration_statement": jsii.String("1000")},
+		RemovalPolicy:            removal,
+		MonitoringInterval:       awscdk.Duration_Seconds(jsii.Number(60)),
+	}
+	if minCap == 0 {
+		cp.ServerlessV2AutoPauseDuration = autoPause
+	}
+	d.Cluster = awsrds.NewDatabaseCluster(c, jsii.String("Cluster"), cp)
+
+	d.Migrator = gofunction.NewGoFunction(c, "Migrator", &gofunction.GoFunctionProps{
+		ImportPath:     MigrateImportPath,
+		Description:    jsii.String("Signet: applies the metadata schema at deploy time (custom resource)"),
+		Timeout:        awscdk.Duration_Minutes(jsii.Number(5)),
+		LogKey:         props.LogKey,
+		RemovalPolicy:  logRemoval,
+		Vpc:            d.Vpc,
+		VpcSubnets:     isolated,
+		SecurityGroups: []awsec2.ISecurityGroup{d.LambdaSecurityGroup},
+	})
+	d.Cluster.Secret().GrantRead(d.Migrator.Role, nil)
+	checksum, err := migrate.Checksum()
+	propcheck.Must(err)
+	d.Schema = awscdk.NewCustomResource(c, jsii.String("Schema"), &awscdk.CustomResourceProps{
+		ServiceToken: d.Migrator.Function.FunctionArn(),
+		ResourceType: jsii.String("Custom::SignetSchema"),
+		Properties: &map[string]any{
+			"SecretArn": d.Cluster.Secret().SecretArn(),
+			"Host":      d.Cluster.ClusterEndpoint().Hostname(),
+			"Port":      awscdk.Token_AsString(d.Cluster.ClusterEndpoint().Port(), nil),
+			"Database":  d.DatabaseName,
+			"Checksum":  checksum,
+		},
+		RemovalPolicy: awscdk.RemovalPolicy_DESTROY, // deleting the resource keeps the schema
+	})
+	d.Schema.Node().AddDependency(d.Cluster)
+	d.Schema.Node().AddDependency(d.Migrator.Role)
+	d.Migrator.MarkCustomResourceHandler()
+	if role := d.Cluster.Node().TryFindChild(jsii.String("MonitoringRole")); role != nil {
+		nag.Suppress(role, true, nag.Rule{ID: "AwsSolutions-IAM4", AppliesTo: []string{"Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"},
+			Reason: "AmazonRDSEnhancedMonitoringRole is the policy AWS maintains for the RDS monitoring service: it writes only the RDSOSMetrics log group"})
+	}
+	nag.Suppress(d.Cluster, true, nag.Each("RDSInBackupPlan", "automated backups are kept 7 days or more and deletion takes a final snapshot; enrolling in an AWS Backup plan is an organisation-level decision", "NIST.800.53.R5", "HIPAA.Security")...)
+	if vpc, ok := d.Vpc.(awsec2.Vpc); ok && props.Vpc == nil {
+		nag.Suppress(vpc, true, nag.Each("IAMNoInlinePolicy", "CDK's flow-log role holds one inline policy that lets VPC Flow Logs write to this VPC's log group only")...)
+	}
+	return d
+}
+
+// GrantConnect lets grantee connect as the application role with an IAM token.
+func (d *MetadataDatabase) GrantConnect(grantee awsiam.IGrantable) awsiam.Grant {
+	return d.Cluster.GrantConnect(grantee, jsii.String(AppUser))
+}
