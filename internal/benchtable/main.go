@@ -19,7 +19,10 @@ import (
 	"strings"
 )
 
-var benchLine = regexp.MustCompile(`^(Benchmark\w+)-\d+\s+\d+\s+([0-9.]+) ns/op`)
+var (
+	benchLine  = regexp.MustCompile(`^(Benchmark\w+)-\d+\s+\d+\s+([0-9.]+) ns/op`)
+	metricLine = regexp.MustCompile(`\s([0-9.]+) (p\d\d-us)`)
+)
 
 func main() {
 	count := flag.Int("count", 5, "rounds of the Go benchmarks (the median is reported)")
@@ -36,7 +39,7 @@ func run(count int, benchtime string) error {
 	// (other load, frequency) lands on all of them alike instead of on the last ones.
 	samples := map[string][]float64{}
 	for round := 0; round < count; round++ {
-		cmd := exec.Command("go", "test", "-run", "^$", "-bench", ".", "-count", "1", "-benchtime", benchtime, "./signing", "./presign")
+		cmd := exec.Command("go", "test", "-run", "^$", "-bench", ".", "-count", "1", "-benchtime", benchtime, "./signing", "./presign", "./store")
 		cmd.Stderr = os.Stderr
 		out, err := cmd.Output()
 		if err != nil {
@@ -47,6 +50,10 @@ func run(count int, benchtime string) error {
 			if m := benchLine.FindStringSubmatch(sc.Text()); m != nil {
 				v, _ := strconv.ParseFloat(m[2], 64)
 				samples[m[1]] = append(samples[m[1]], v)
+				for _, x := range metricLine.FindAllStringSubmatch(sc.Text(), -1) {
+					v, _ := strconv.ParseFloat(x[1], 64)
+					samples[m[1]+"/"+x[2]] = append(samples[m[1]+"/"+x[2]], v)
+				}
 			}
 		}
 	}
@@ -100,6 +107,10 @@ func run(count int, benchtime string) error {
 		}
 		fmt.Printf("| %s | %.0f | %.3f | %s |\n", r.label, v, ratio, target)
 	}
+	p50, _ := median("BenchmarkAuthorizeAndAudit/p50-us")
+	p99, _ := median("BenchmarkAuthorizeAndAudit/p99-us")
+	fmt.Printf("\n| metadata store on loopback PostgreSQL | p50 | p99 | per second |\n|---|---:|---:|---:|\n")
+	fmt.Printf("| authorize + audit row | %.0f us | %.0f us | %.0f |\n", p50, p99, perSec["BenchmarkAuthorizeAndAudit"])
 	fmt.Printf("\nGo medians of %d interleaved rounds; JavaScript over %s s. Go's RSA is pure Go; Node calls OpenSSL.\n", len(samples["BenchmarkRawRSA"]), jsSeconds())
 	if missed > 0 {
 		return fmt.Errorf("%d target(s) missed", missed)
