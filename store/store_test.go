@@ -29,16 +29,7 @@ var cluster *pgtest.Cluster
 // TestMain starts a throwaway PostgreSQL cluster on a loopback port; every test gets
 // a fresh database in it.
 func TestMain(m *testing.M) {
-	os.Exit(func() int {
-		var err error
-		cluster, err = pgtest.Start()
-		if err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			return 1
-		}
-		defer cluster.Stop()
-		return m.Run()
-	}())
+	os.Exit(pgtest.Main(m, &cluster))
 }
 
 // freshDB creates a database, migrates it, and returns an admin connection and a

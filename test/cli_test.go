@@ -43,20 +43,5 @@ func TestCLICloudAssembly(t *testing.T) {
 		}
 		f.Close()
 	}
-	err := filepath.Walk(dir, func(path string, info os.FileInfo, err error) error {
-		if err != nil || info.IsDir() {
-			return err
-		}
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		if holdsPrivateKey(b) {
-			t.Errorf("%s holds key material", path)
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	assertNoKeyMaterial(t, dir)
 }

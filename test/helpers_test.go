@@ -10,6 +10,8 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"math/big"
+	"os"
+	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
@@ -192,5 +194,26 @@ func TestHoldsPrivateKeyDetects(t *testing.T) {
 		if got := holdsPrivateKey(c.b); got != c.want {
 			t.Errorf("%s: %v", name, got)
 		}
+	}
+}
+
+// assertNoKeyMaterial fails t for every file under dir that holds a private key.
+func assertNoKeyMaterial(t *testing.T, dir string) {
+	t.Helper()
+	err := filepath.Walk(dir, func(path string, info os.FileInfo, err error) error {
+		if err != nil || info.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		if holdsPrivateKey(b) {
+			t.Errorf("%s holds key material", path)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }

@@ -1,8 +1,6 @@
 package test
 
 import (
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -121,21 +119,6 @@ func TestKeygenLambdaIsArm64Al2023WithLeastPrivilege(t *testing.T) {
 // No private key material anywhere in the cloud assembly.
 func TestNoPrivateKeyMaterialInCloudAssembly(t *testing.T) {
 	for _, s := range []*synthesized{split, single} {
-		err := filepath.Walk(s.outdir, func(path string, info os.FileInfo, err error) error {
-			if err != nil || info.IsDir() {
-				return err
-			}
-			b, err := os.ReadFile(path)
-			if err != nil {
-				return err
-			}
-			if holdsPrivateKey(b) {
-				t.Errorf("%s holds key material", path)
-			}
-			return nil
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
+		assertNoKeyMaterial(t, s.outdir)
 	}
 }

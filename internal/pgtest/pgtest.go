@@ -184,3 +184,16 @@ func (c *Cluster) writeTLS() error {
 	c.CA.AddCert(caCert)
 	return nil
 }
+
+// Main starts a cluster, stores it in *c, runs the tests and stops it: a package's
+// TestMain is then os.Exit(pgtest.Main(m, &cluster)).
+func Main(m interface{ Run() int }, c **Cluster) int {
+	cl, err := Start()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer cl.Stop()
+	*c = cl
+	return m.Run()
+}
