@@ -280,9 +280,10 @@ func NewMetadataDatabase(scope constructs.Construct, id string, props *MetadataD
 		nag.Suppress(role, true, nag.Rule{ID: "AwsSolutions-IAM4", AppliesTo: []string{"Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"},
 			Reason: "AmazonRDSEnhancedMonitoringRole is the policy AWS maintains for the RDS monitoring service: it writes only the RDSOSMetrics log group"})
 	}
-	nag.Suppress(d.Cluster, true, nag.Each("RDSInBackupPlan", "automated backups are kept 7 days or more and deletion takes a final snapshot; enrolling in an AWS Backup plan is an organisation-level decision", "NIST.800.53.R5", "HIPAA.Security")...)
+	nag.Suppress(d.Cluster.Node().FindChild(jsii.String("Writer")), true, nag.Each("RDSInBackupPlan", "automated backups are kept 7 days or more and deletion takes a final snapshot; enrolling in an AWS Backup plan is an organisation-level decision", "NIST.800.53.R5", "HIPAA.Security")...)
 	if vpc, ok := d.Vpc.(awsec2.Vpc); ok && props.Vpc == nil {
-		nag.Suppress(vpc, true, nag.Each("IAMNoInlinePolicy", "CDK's flow-log role holds one inline policy that lets VPC Flow Logs write to this VPC's log group only")...)
+		flowRolePolicy := vpc.Node().FindChild(jsii.String("all")).Node().FindChild(jsii.String("IAMRole")).Node().FindChild(jsii.String("DefaultPolicy"))
+		nag.Suppress(flowRolePolicy, true, nag.Each("IAMNoInlinePolicy", "CDK's flow-log role holds one inline policy that lets VPC Flow Logs write to this VPC's log group only")...)
 	}
 	return d
 }

@@ -187,12 +187,18 @@ func NewGoFunction(scope constructs.Construct, id string, props *GoFunctionProps
 		}))
 		wildcard += "; the EC2 network-interface actions Lambda needs in a VPC support none either"
 	}
-	nag.Suppress(f.Role, true, append([]nag.Rule{{
+	nag.Suppress(f.RolePolicy(), true, append([]nag.Rule{{
 		ID:        "AwsSolutions-IAM5",
 		Reason:    wildcard,
 		AppliesTo: []string{"Resource::*"},
 	}}, nag.Each("IAMNoInlinePolicy", "CDK grants write least-privilege statements into this role's own policy; an inline policy bound to one role cannot be attached to another by mistake")...)...)
 	return f
+}
+
+// RolePolicy is the role's own (default) policy, where grants land; it exists from
+// construction on, because the role may always write its log group.
+func (f *GoFunction) RolePolicy() constructs.IConstruct {
+	return f.Role.Node().FindChild(jsii.String("DefaultPolicy"))
 }
 
 func sgs(in []awsec2.ISecurityGroup) *[]awsec2.ISecurityGroup {

@@ -168,7 +168,7 @@ func NewSigningKeys(scope constructs.Construct, id string, props *SigningKeysPro
 		Resources: jsii.Strings(*s.privateKeyParameterArn("*")),
 	}))
 	s.allowViaSsm("AllowKeygenViaSsm", role, []string{"kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey"})
-	nag.Suppress(role, true, nag.Rule{
+	nag.Suppress(s.Keygen.RolePolicy(), true, nag.Rule{
 		ID:             "AwsSolutions-IAM5",
 		Reason:         "the keygen Lambda names each key's parameter from the key spec; the wildcard covers exactly this construct's private-keys/ path",
 		AppliesToRegex: []string{`/^Resource::arn:.*:ssm:.*:parameter\/signet\/[0-9a-f]{10}\/private-keys\/\*$/`},
