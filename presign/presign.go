@@ -205,3 +205,19 @@ func toRequest(method, url string, h http.Header, exp time.Time) *Request {
 	}
 	return &Request{Method: method, URL: url, Header: hdr, Expires: exp}
 }
+
+// Exists reports whether key is in the bucket (HeadObject with the signer's role).
+func (p *Presigner) Exists(ctx context.Context, key string) (bool, error) {
+	if err := checkKey(key); err != nil {
+		return false, err
+	}
+	_, err := p.client.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(p.cfg.Bucket), Key: aws.String(key)})
+	if err == nil {
+		return true, nil
+	}
+	var nf *s3types.NotFound
+	if errors.As(err, &nf) {
+		return false, nil
+	}
+	return false, fmt.Errorf("head object: %w", err)
+}

@@ -365,3 +365,19 @@ func TestBadRequestsAreRefused(t *testing.T) {
 		t.Error("too many parts accepted")
 	}
 }
+
+func TestExistsAfterUpload(t *testing.T) {
+	p := newPresigner(t, presign.Config{})
+	ctx := context.Background()
+	if ok, err := p.Exists(ctx, "acme/exists.txt"); err != nil || ok {
+		t.Fatalf("before upload: %v %v", ok, err)
+	}
+	body := []byte("here")
+	put, _ := p.Put(ctx, presign.PutRequest{Key: "acme/exists.txt", ContentType: "text/plain", ContentLength: 4, ChecksumSHA256: sha(body)})
+	if status, resp := do(t, put, put.Header, body); status != 200 {
+		t.Fatalf("%d %s", status, resp)
+	}
+	if ok, err := p.Exists(ctx, "acme/exists.txt"); err != nil || !ok {
+		t.Fatalf("after upload: %v %v", ok, err)
+	}
+}

@@ -372,3 +372,89 @@ func (s *Store) Audit(ctx context.Context, p Principal, e AuditEntry) error {
 		return err
 	})
 }
+
+// AuthorizeFolder decides whether p may do action on everything under folder (a
+// canonical path; "a/b" means "a/b/..."), which is what a wildcard signature grants:
+// the longest rule covering the folder must allow it, and no longer rule inside the
+// folder (for p's roles) may narrow it away. Otherwise ErrForbidden: sign files one
+// by one instead.
+func (s *Store) AuthorizeFolder(ctx context.Context, p Principal, action Action, folder string) (Decision, error) {
+	if err := p.check(); err != nil {
+		return Decision{}, err
+	}
+	if !action.valid() {
+		return Decision{}, fmt.Errorf("%w: action %q", ErrInvalid, action)
+	}
+	folder = strings.TrimSuffix(folder, "/")
+	if err := signing.CanonicalPath(folder); err != nil {
+		return Decision{}, fmt.Errorf("%w: %v", ErrInvalid, err)
+	}
+	if len(p.Roles) == 0 {
+		return Decision{}, fmt.Errorf("%w: no roles", ErrForbidden)
+	}
+	dir := folder + "/"
+	var d Decision
+	err := s.run(ctx, func(ctx context.Context) error {
+		// Rules covering the folder itself ("", or prefixes of dir) and rules inside it.
+		rows, err := s.pool.Query(ctx, `
+			SELECT c.id, c.display_name, c.s3_prefix, r.path_prefix, r.actions::text[]
+			FROM customers c
+			LEFT JOIN access_rules r ON r.customer_id = c.id AND r.role = ANY($2)
+			     AND (r.path_prefix = '' OR (right(r.path_prefix, 1) = '/' AND starts_with($3, r.path_prefix))
+			          OR starts_with(r.path_prefix, $3))
+			WHERE c.id = $1
+			ORDER BY length(r.path_prefix) DESC NULLS LAST`, p.CustomerID, p.Roles, dir)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		var covering, inside []rule
+		found := false
+		for rows.Next() {
+			var prefix *string
+			var actions []string
+			if err := rows.Scan(&d.Customer.ID, &d.Customer.DisplayName, &d.Customer.Prefix, &prefix, &actions); err != nil {
+				return err
+			}
+			found = true
+			if prefix == nil {
+				continue
+			}
+			r := rule{*prefix, actions}
+			if len(r.prefix) > len(dir) || (r.prefix != dir && strings.HasPrefix(r.prefix, dir)) {
+				inside = append(inside, r)
+			} else {
+				covering = append(covering, r)
+			}
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		if !found {
+			return fmt.Errorf("%w: unknown customer", ErrForbidden)
+		}
+		rulePrefix, ok := decide(covering, action)
+		if !ok {
+			return fmt.Errorf("%w: %s on %q", ErrForbidden, action, dir)
+		}
+		// A narrower rule inside the folder that lacks the action, for any length of
+		// prefix: a role-group of inside rules of one prefix must all be checked.
+		byPrefix := map[string]bool{}
+		for _, r := range inside {
+			if slices.Contains(r.actions, string(action)) {
+				byPrefix[r.prefix] = true
+			} else if _, seen := byPrefix[r.prefix]; !seen {
+				byPrefix[r.prefix] = false
+			}
+		}
+		for prefix, allows := range byPrefix {
+			if !allows {
+				return fmt.Errorf("%w: %q narrows %s inside %q", ErrForbidden, prefix, action, dir)
+			}
+		}
+		d.Rule = rulePrefix
+		d.Key = d.Customer.Prefix + "/" + folder
+		return nil
+	})
+	return d, err
+}

@@ -490,3 +490,36 @@ func TestTLSVerifyFullAndIAMTokens(t *testing.T) {
 		t.Fatalf("wrong server name accepted: %v", err)
 	}
 }
+
+func TestAuthorizeFolderForWildcards(t *testing.T) {
+	admin, s := freshDB(t)
+	addCustomer(t, admin, "acme", "customers/acme")
+	addRule(t, admin, "acme", "", "staff", "read")
+	addRule(t, admin, "acme", "finance/", "finance", "read", "write")
+	addRule(t, admin, "acme", "finance/locked/", "finance", "read")
+	addRule(t, admin, "acme", "hr/", "staff", "write") // narrows staff's read away inside hr/
+	ctx := context.Background()
+	for _, c := range []struct {
+		roles  []string
+		action store.Action
+		folder string
+		allow  bool
+	}{
+		{[]string{"staff"}, store.Read, "reports", true},
+		{[]string{"staff"}, store.Read, "hr", false},
+		{[]string{"staff"}, store.Read, "docs/hr", true},
+		{[]string{"finance"}, store.Read, "finance", true},
+		{[]string{"finance"}, store.Write, "finance", false},     // locked/ inside lacks write
+		{[]string{"finance"}, store.Write, "finance/open", true}, // below finance/, beside locked/
+		{[]string{"finance"}, store.Read, "other", false},
+		{[]string{"staff"}, store.Read, "../x", false},
+	} {
+		d, err := s.AuthorizeFolder(ctx, store.Principal{Subject: "u", CustomerID: "acme", Roles: c.roles}, c.action, c.folder)
+		if c.allow != (err == nil) {
+			t.Errorf("%v %s %q: %+v %v", c.roles, c.action, c.folder, d, err)
+		}
+		if err == nil && d.Key != "customers/acme/"+c.folder {
+			t.Errorf("key %q", d.Key)
+		}
+	}
+}

@@ -1,0 +1,87 @@
+// Command signer is the API's Lambda: it checks RBAC in the metadata store and hands
+// out CloudFront signed URLs and cookies and S3 presigned uploads (package api). main
+// only wires: configuration from the environment, clients built once, lambda.Start.
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+
+	"github.com/signet-cdk/signet/api"
+	"github.com/signet-cdk/signet/keysource"
+	"github.com/signet-cdk/signet/presign"
+	"github.com/signet-cdk/signet/signing"
+	"github.com/signet-cdk/signet/store"
+	"github.com/signet-cdk/signet/store/rdsca"
+)
+
+func main() {
+	logger := slog.New(slog.NewJSONHandler(os.Stdout, nil))
+	h, err := wire(logger)
+	if err != nil {
+		logger.Error("configuration", "error", err)
+		os.Exit(1)
+	}
+	lambda.Start(h.Handle)
+}
+
+func env(name string) (string, error) {
+	v := os.Getenv(name)
+	if v == "" {
+		return "", fmt.Errorf("environment variable %s is required", name)
+	}
+	return v, nil
+}
+
+func wire(logger *slog.Logger) (*api.Handler, error) {
+	var missing error
+	get := func(name string) string {
+		v, err := env(name)
+		if err != nil && missing == nil {
+			missing = err
+		}
+		return v
+	}
+	prefix, bucket, dbHost, dbName := get("SIGNET_PARAMETER_PREFIX"), get("SIGNET_BUCKET"), get("SIGNET_DB_HOST"), get("SIGNET_DB_NAME")
+	region := get("AWS_REGION")
+	if missing != nil {
+		return nil, missing
+	}
+	port, err := strconv.Atoi(os.Getenv("SIGNET_DB_PORT"))
+	if err != nil {
+		port = 5432
+	}
+	cfg, err := config.LoadDefaultConfig(context.Background())
+	if err != nil {
+		return nil, err
+	}
+	keys, err := keysource.New(ssm.NewFromConfig(cfg), keysource.Config{Prefix: prefix, Logger: logger,
+		SignerOptions: []signing.Option{signing.WithCache(4096)}})
+	if err != nil {
+		return nil, err
+	}
+	uploads, err := presign.New(s3.NewFromConfig(cfg), presign.Config{Bucket: bucket, KMSKeyID: os.Getenv("SIGNET_KMS_KEY_ARN"), MaxLifetime: time.Hour})
+	if err != nil {
+		return nil, err
+	}
+	tlsCfg, err := rdsca.TLSConfig(dbHost)
+	if err != nil {
+		return nil, err
+	}
+	st, err := store.Open(store.Config{Host: dbHost, Port: port, Database: dbName, User: "signet_app", TLS: tlsCfg,
+		IAM: &store.IAMAuth{Region: region, Credentials: cfg.Credentials}})
+	if err != nil {
+		return nil, err
+	}
+	return &api.Handler{Store: st, Keys: keys, Uploads: uploads, Logger: logger,
+		Config: api.Config{CookieDomain: os.Getenv("SIGNET_COOKIE_DOMAIN")}}, nil
+}
