@@ -17,7 +17,9 @@ import (
 	"github.com/signet-cdk/signet/constructs/cdn"
 	"github.com/signet-cdk/signet/constructs/database"
 	"github.com/signet-cdk/signet/constructs/firewall"
+	"github.com/signet-cdk/signet/constructs/identity"
 	"github.com/signet-cdk/signet/constructs/keys"
+	"github.com/signet-cdk/signet/constructs/signerapi"
 	"github.com/signet-cdk/signet/constructs/signingkeys"
 )
 
@@ -80,6 +82,8 @@ type MainStack struct {
 	SigningKeys *signingkeys.SigningKeys
 	Files       *bucket.SecureBucket
 	Database    *database.MetadataDatabase
+	Identity    *identity.Identity
+	Api         *signerapi.SignerApi
 	Cdn         *cdn.Distribution
 	// Edge is set when this stack also holds the edge resources (region us-east-1).
 	Edge *Edge
@@ -177,6 +181,23 @@ func NewSignet(app constructs.Construct, cfg Config) *Deployment {
 		RemovalPolicy:             databaseRemoval(cfg),
 		DisableDeletionProtection: cfg.Destroy,
 	})
+	m.Identity = identity.NewIdentity(ms, "Identity", &identity.IdentityProps{
+		RemovalPolicy:             removal,
+		DisableDeletionProtection: cfg.Destroy,
+	})
+	m.Api = signerapi.NewSignerApi(ms, "Api", &signerapi.SignerApiProps{
+		UserPool:      m.Identity.UserPool,
+		SigningKeys:   m.SigningKeys,
+		Bucket:        m.Files.Bucket,
+		BucketKey:     m.Keys.DataKey,
+		Database:      m.Database,
+		LogKey:        m.Keys.LogsKey,
+		RemovalPolicy: removal,
+	})
+	awscdk.NewCfnOutput(ms, jsii.String("ApiUrl"), &awscdk.CfnOutputProps{Value: m.Api.Url, Description: jsii.String("Signet API base URL")})
+	awscdk.NewCfnOutput(ms, jsii.String("UserPoolId"), &awscdk.CfnOutputProps{Value: m.Identity.UserPool.UserPoolId()})
+	awscdk.NewCfnOutput(ms, jsii.String("UserPoolClientId"), &awscdk.CfnOutputProps{Value: m.Identity.Client.UserPoolClientId()})
+	awscdk.NewCfnOutput(ms, jsii.String("DistributionDomain"), &awscdk.CfnOutputProps{Value: m.Cdn.DomainName})
 	m.SigningKeys.AddDistributionDomain(m.Cdn.DomainName)
 	d.Main = m
 	return d

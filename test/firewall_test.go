@@ -44,9 +44,11 @@ func TestWebAclInEdgeStack(t *testing.T) {
 	if dig(lg, "Properties", "KmsKeyId") == nil || dig(lg, "Properties", "RetentionInDays") != 365.0 || lg["DeletionPolicy"] != "Retain" {
 		t.Errorf("waf log group: %s", js(lg))
 	}
-	// The main stack has no web ACL of its own.
-	if n := len(resources(split.mainJSON, "AWS::WAFv2::WebACL")); n != 0 {
-		t.Errorf("main stack has %d web ACLs", n)
+	// The main stack's only web ACL is the API's regional one.
+	for id, acl := range resources(split.mainJSON, "AWS::WAFv2::WebACL") {
+		if !strings.HasPrefix(id, "ApiFirewall") || dig(acl, "Properties", "Scope") != "REGIONAL" {
+			t.Errorf("main stack web ACL %s: %s", id, js(props(acl)))
+		}
 	}
 }
 
@@ -54,7 +56,16 @@ func TestSingleStackHoldsWebAclWithOptions(t *testing.T) {
 	if single.edge != nil {
 		t.Fatal("us-east-1 app should be one stack")
 	}
-	id, acl := only(t, single.mainJSON, "AWS::WAFv2::WebACL")
+	var id string
+	var acl map[string]any
+	for k, v := range resources(single.mainJSON, "AWS::WAFv2::WebACL") {
+		if strings.HasPrefix(k, "EdgeFirewall") {
+			id, acl = k, v
+		}
+	}
+	if acl == nil {
+		t.Fatal("no CloudFront web ACL in the single stack")
+	}
 	if !strings.Contains(strings.Join(ruleNames(acl), ","), "AWSManagedRulesAnonymousIpList") {
 		t.Errorf("anonymous IP list missing: %v", ruleNames(acl))
 	}

@@ -14,17 +14,22 @@ var statefulTypes = map[string]bool{
 	"Custom::SignetSigningKey": true, "AWS::SSM::Parameter": true,
 	"AWS::CloudFront::PublicKey": true, "AWS::CloudFront::KeyGroup": true,
 	"AWS::CloudFront::Distribution": true, "AWS::WAFv2::WebACL": true,
-	"AWS::RDS::DBCluster": true,
+	"AWS::RDS::DBCluster": true, "AWS::Cognito::UserPool": true,
 }
 
 var pinnedMain = []string{
 	"AWS::CloudFront::Distribution CdnDistribution149FA6C8",
 	"AWS::CloudFront::KeyGroup SigningKeysKeyGroupD2A71B9F",
 	"AWS::CloudFront::PublicKey SigningKeysPublicKeyk124CDD5F1",
+	"AWS::Cognito::UserPool IdentityUserPool96FE3B9B",
+	"AWS::KMS::Key ApiFirewallLogKeyCE824437",
 	"AWS::KMS::Key KeysDataKey8F3FE3A4",
 	"AWS::KMS::Key KeysLogsKeyD24E82DB",
 	"AWS::KMS::Key KeysParameterKey34C3FA86",
 	"AWS::KMS::Key MetadataKey792ED7E9",
+	"AWS::Logs::LogGroup ApiAccessLogs50B185DB",
+	"AWS::Logs::LogGroup ApiFirewallLogs34D37FBC",
+	"AWS::Logs::LogGroup ApiSignerLogs43146E36",
 	"AWS::Logs::LogGroup MetadataFlowLogsD0A4FBC2",
 	"AWS::Logs::LogGroup MetadataMigratorLogs6871B825",
 	"AWS::Logs::LogGroup SigningKeysKeygenLogs49546EFD",
@@ -34,6 +39,7 @@ var pinnedMain = []string{
 	"AWS::SSM::Parameter SigningKeysActiveKeyIdAF0EEA85",
 	"AWS::SSM::Parameter SigningKeysActiveKeyParameterD670A282",
 	"AWS::SSM::Parameter SigningKeysDistributionDomain5A485759",
+	"AWS::WAFv2::WebACL ApiFirewallWebAclD3B75D85",
 	"Custom::SignetSigningKey SigningKeysKeyk1881566F4",
 }
 

@@ -9,11 +9,11 @@ import (
 // The data key, parameter key and logs key: rotating, retained.
 func TestKeysRotateAndAreRetained(t *testing.T) {
 	keys := resources(split.mainJSON, "AWS::KMS::Key")
-	if len(keys) != 4 {
-		t.Fatalf("want 4 KMS keys (data, parameters, logs, database), got %v", keysOf(keys))
+	if len(keys) != 5 {
+		t.Fatalf("want 5 KMS keys (data, parameters, logs, database, API WAF logs), got %v", keysOf(keys))
 	}
 	for id, k := range keys {
-		if strings.HasPrefix(id, "MetadataKey") {
+		if !strings.HasPrefix(id, "Keys") {
 			if dig(k, "Properties", "EnableKeyRotation") != true || k["DeletionPolicy"] != "Retain" {
 				t.Errorf("%s: %s", id, js(k))
 			}

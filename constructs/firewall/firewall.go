@@ -18,6 +18,8 @@
 package firewall
 
 import (
+	"strings"
+
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
@@ -36,6 +38,9 @@ const DefaultRateLimit = 1000
 
 // WebAclProps configures the web ACL. The zero value is the secure default.
 type WebAclProps struct {
+	// Regional makes a REGIONAL web ACL (for API Gateway) instead of a CLOUDFRONT one.
+	// Default: false (CLOUDFRONT, which must be in us-east-1).
+	Regional bool
 	// RateLimit is how many requests one IP address may make in any 5-minute window
 	// before it is blocked, 100 to 2,000,000,000. Default: DefaultRateLimit.
 	RateLimit *float64
@@ -78,7 +83,11 @@ func NewWebAcl(scope constructs.Construct, id string, props *WebAclProps) *WebAc
 		props = &WebAclProps{}
 	}
 	stack := awscdk.Stack_Of(scope)
-	if r := stack.Region(); propcheck.Resolved(r) && *r != "us-east-1" {
+	scopeName := "CLOUDFRONT"
+	if props.Regional {
+		scopeName = "REGIONAL"
+	}
+	if r := stack.Region(); !props.Regional && propcheck.Resolved(r) && *r != "us-east-1" {
 		propcheck.Must(&propcheck.Error{Construct: "firewall", Prop: "scope", Value: *r,
 			Reason: "is the stack's region; a CLOUDFRONT-scope web ACL must be created in a us-east-1 stack"})
 	}
@@ -136,13 +145,13 @@ func NewWebAcl(scope constructs.Construct, id string, props *WebAclProps) *WebAc
 	managed("AWSManagedRulesKnownBadInputsRuleSet")
 
 	w.WebAcl = awswafv2.NewCfnWebACL(c, jsii.String("WebAcl"), &awswafv2.CfnWebACLProps{
-		Scope:         jsii.String("CLOUDFRONT"),
+		Scope:         jsii.String(scopeName),
 		DefaultAction: &awswafv2.CfnWebACL_DefaultActionProperty{Allow: &awswafv2.CfnWebACL_AllowActionProperty{}},
 		Description:   jsii.String("Signet: protects the file distribution"),
 		Rules:         &rules,
 		VisibilityConfig: &awswafv2.CfnWebACL_VisibilityConfigProperty{
 			CloudWatchMetricsEnabled: jsii.Bool(true),
-			MetricName:               jsii.String("SignetWebAcl"),
+			MetricName:               jsii.String("SignetWebAcl" + strings.ToLower(scopeName)),
 			SampledRequestsEnabled:   jsii.Bool(true),
 		},
 	})

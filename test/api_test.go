@@ -1,0 +1,110 @@
+package test
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestUserPoolKeepsCustomerIdOutOfUsersHands(t *testing.T) {
+	_, pool := only(t, split.mainJSON, "AWS::Cognito::UserPool")
+	p := props(pool)
+	for what, ok := range map[string]bool{
+		"no self sign-up":       dig(p, "AdminCreateUserConfig", "AllowAdminCreateUserOnly") == true,
+		"mfa required (totp)":   p["MfaConfiguration"] == "ON" && js(p["EnabledMfas"]) == `["SOFTWARE_TOKEN_MFA"]`,
+		"strong passwords":      dig(p, "Policies", "PasswordPolicy", "MinimumLength") == 12.0 && dig(p, "Policies", "PasswordPolicy", "RequireSymbols") == true,
+		"threat protection":     dig(p, "UserPoolAddOns", "AdvancedSecurityMode") == "ENFORCED",
+		"deletion protection":   p["DeletionProtection"] == "ACTIVE",
+		"retained":              pool["DeletionPolicy"] == "Retain",
+		"customer_id attribute": strings.Contains(js(p["Schema"]), `"Name":"customer_id"`),
+	} {
+		if !ok {
+			t.Errorf("%s: %s", what, js(p))
+		}
+	}
+	_, client := only(t, split.mainJSON, "AWS::Cognito::UserPoolClient")
+	c := props(client)
+	if strings.Contains(js(c["WriteAttributes"]), "customer_id") || !strings.Contains(js(c["ReadAttributes"]), "custom:customer_id") {
+		t.Errorf("client attributes: read %s write %s", js(c["ReadAttributes"]), js(c["WriteAttributes"]))
+	}
+	if c["GenerateSecret"] != false || js(c["AllowedOAuthFlows"]) != `["code"]` || c["PreventUserExistenceErrors"] != "ENABLED" || c["EnableTokenRevocation"] != true {
+		t.Errorf("client: %s", js(c))
+	}
+}
+
+func TestApiRequiresCognitoAndValidatesBodies(t *testing.T) {
+	authID, auth := only(t, split.mainJSON, "AWS::ApiGateway::Authorizer")
+	if dig(auth, "Properties", "Type") != "COGNITO_USER_POOLS" {
+		t.Errorf("authorizer: %s", js(auth))
+	}
+	methods := resources(split.mainJSON, "AWS::ApiGateway::Method")
+	if len(methods) != 4 {
+		t.Fatalf("methods: %v", keys(methods))
+	}
+	for id, m := range methods {
+		p := props(m)
+		if p["AuthorizationType"] != "COGNITO_USER_POOLS" || !refersTo(p["AuthorizerId"], authID) || p["RequestValidatorId"] == nil {
+			t.Errorf("%s: %s", id, js(p))
+		}
+		if p["HttpMethod"] == "POST" && p["RequestModels"] == nil {
+			t.Errorf("%s has no body model", id)
+		}
+	}
+	for id, m := range resources(split.mainJSON, "AWS::ApiGateway::Model") {
+		schema := js(dig(m, "Properties", "Schema"))
+		if !strings.Contains(schema, `"additionalProperties":false`) {
+			t.Errorf("%s admits unknown fields: %s", id, schema)
+		}
+		if strings.Contains(id, "Download") || strings.Contains(id, "Complete") || strings.Contains(id, "Upload") {
+			if !strings.Contains(schema, `"pattern":"^[A-Za-z0-9!_.'()-]+(/[A-Za-z0-9!_.'()-]+)*$"`) {
+				t.Errorf("%s: path not constrained to canonical form: %s", id, schema)
+			}
+		}
+	}
+	_, stage := only(t, split.mainJSON, "AWS::ApiGateway::Stage")
+	sp := props(stage)
+	ms := dig(sp, "MethodSettings", 0)
+	if sp["TracingEnabled"] != true || dig(sp, "AccessLogSetting", "DestinationArn") == nil ||
+		dig(ms, "ThrottlingRateLimit") != 50.0 || dig(ms, "ThrottlingBurstLimit") != 100.0 || dig(ms, "DataTraceEnabled") != false {
+		t.Errorf("stage: %s", js(sp))
+	}
+	_, assoc := only(t, split.mainJSON, "AWS::WAFv2::WebACLAssociation")
+	if !strings.Contains(js(assoc), "ApiFirewallWebAcl") {
+		t.Errorf("web ACL association: %s", js(assoc))
+	}
+}
+
+func TestSignerRunsInTheVpcWithScopedAccess(t *testing.T) {
+	var fn map[string]any
+	for id, f := range resources(split.mainJSON, "AWS::Lambda::Function") {
+		if strings.HasPrefix(id, "ApiSignerFunction") {
+			fn = f
+		}
+	}
+	if fn == nil {
+		t.Fatal("no signer Lambda")
+	}
+	p := props(fn)
+	env := dig(p, "Environment", "Variables").(map[string]any)
+	for _, k := range []string{"SIGNET_PARAMETER_PREFIX", "SIGNET_BUCKET", "SIGNET_DB_HOST", "SIGNET_DB_NAME", "SIGNET_KMS_KEY_ARN"} {
+		if env[k] == nil {
+			t.Errorf("missing %s", k)
+		}
+	}
+	if strings.Contains(strings.ToLower(js(env)), "password") || strings.Contains(js(env), "PRIVATE") {
+		t.Errorf("secret-looking environment: %s", js(env))
+	}
+	if !strings.Contains(js(dig(p, "VpcConfig", "SecurityGroupIds")), "MetadataLambdaSecurityGroup") {
+		t.Errorf("signer not in the Lambda security group: %s", js(p["VpcConfig"]))
+	}
+	var connect bool
+	for _, pol := range resources(split.mainJSON, "AWS::IAM::Policy") {
+		for _, s := range statements(dig(pol, "Properties", "PolicyDocument")) {
+			if js(actions(s)) == `["rds-db:connect"]` && strings.Contains(js(s["Resource"]), "dbuser:") && strings.Contains(js(s["Resource"]), "/signet_app") {
+				connect = true
+			}
+		}
+	}
+	if !connect {
+		t.Error("no rds-db:connect grant for signet_app")
+	}
+}
