@@ -9,12 +9,9 @@ import (
 	"fmt"
 	"io"
 	"mime/multipart"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -24,74 +21,33 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/signet-cdk/signet/internal/s3test"
 	"github.com/signet-cdk/signet/presign"
 )
 
 const (
-	accessKey = "SIGNETTESTACCESS"
-	secretKey = "signet-test-secret-key-0123456789"
+	accessKey = s3test.AccessKey
+	secretKey = s3test.SecretKey
 	bucket    = "signet-files"
 )
 
-var endpoint string
+var server *s3test.Server
 
-// TestMain starts versitygw, a real S3-compatible server that verifies SigV4
-// (../shared/VERIFIERS.md), on a loopback port, and stops it afterwards.
+// TestMain starts versitygw, a real S3-compatible server that verifies SigV4, on a
+// loopback port, and stops it afterwards.
 func TestMain(m *testing.M) {
 	os.Exit(func() int {
-		bin := os.Getenv("SIGNET_VERSITYGW")
-		if bin == "" {
-			bin, _ = filepath.Abs("../.tools/bin/versitygw")
-		}
-		if _, err := os.Stat(bin); err != nil {
-			fmt.Fprintln(os.Stderr, "versitygw not installed (run `make tools`):", err)
-			return 1
-		}
-		dir, err := os.MkdirTemp("", "signet-s3-")
-		if err != nil {
+		var err error
+		if server, err = s3test.Start(bucket); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			return 1
 		}
-		defer os.RemoveAll(dir)
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			return 1
-		}
-		addr := l.Addr().String()
-		l.Close()
-		cmd := exec.Command(bin, "--access", accessKey, "--secret", secretKey, "--port", addr, "posix", dir)
-		cmd.Stdout, cmd.Stderr = io.Discard, os.Stderr
-		if err := cmd.Start(); err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			return 1
-		}
-		defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
-		endpoint = "http://" + addr
-		for i := 0; ; i++ {
-			if c, err := net.Dial("tcp", addr); err == nil {
-				c.Close()
-				break
-			}
-			if i > 100 {
-				fmt.Fprintln(os.Stderr, "versitygw did not start")
-				return 1
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
-		if _, err := newClient(credentials.NewStaticCredentialsProvider(accessKey, secretKey, "")).CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil {
-			fmt.Fprintln(os.Stderr, "create bucket:", err)
-			return 1
-		}
+		defer server.Stop()
 		return m.Run()
 	}())
 }
 
-func newClient(creds aws.CredentialsProvider) *s3.Client {
-	return s3.New(s3.Options{
-		Region: "us-east-1", BaseEndpoint: aws.String(endpoint), UsePathStyle: true, Credentials: creds,
-	})
-}
+func newClient(creds aws.CredentialsProvider) *s3.Client { return server.Client(creds) }
 
 func newPresigner(t *testing.T, cfg presign.Config) *presign.Presigner {
 	t.Helper()
