@@ -175,6 +175,28 @@ func (c *Client) DownloadURL(ctx context.Context, path string, o DownloadOptions
 	return out.URL, out.ExpiresAt, nil
 }
 
+// FolderCookies asks for signed cookies covering every file under folder (allowed only
+// when the caller may read all of it). Send them with requests for
+// https://<distribution>/<key> under the folder; Resource says which.
+func (c *Client) FolderCookies(ctx context.Context, folder string, lifetime time.Duration) (cookies []*http.Cookie, resource string, err error) {
+	in := map[string]any{"path": folder, "scope": "folder", "delivery": "cookies"}
+	if lifetime > 0 {
+		in["lifetimeSeconds"] = int64(lifetime / time.Second)
+	}
+	var out struct {
+		Cookies   map[string]string `json:"cookies"`
+		Resource  string            `json:"resource"`
+		ExpiresAt time.Time         `json:"expiresAt"`
+	}
+	if err := c.call(ctx, http.MethodPost, "/downloads", nil, in, &out); err != nil {
+		return nil, "", err
+	}
+	for name, v := range out.Cookies {
+		cookies = append(cookies, &http.Cookie{Name: name, Value: v, Expires: out.ExpiresAt, Secure: true, HttpOnly: true})
+	}
+	return cookies, out.Resource, nil
+}
+
 // Download streams path into w through CloudFront and returns the bytes written.
 func (c *Client) Download(ctx context.Context, path string, w io.Writer) (int64, error) {
 	u, _, err := c.DownloadURL(ctx, path, DownloadOptions{})

@@ -174,6 +174,14 @@ func cloudFront(t *testing.T, pub *rsa.PublicKey) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		q := r.URL.Query()
 		u := "https://" + r.Host + r.URL.EscapedPath()
+		if q.Get("Signature") == "" {
+			// Signed cookies carry the same values under CloudFront- names.
+			for _, name := range []string{"Expires", "Policy", "Signature", "Key-Pair-Id"} {
+				if c, err := r.Cookie("CloudFront-" + name); err == nil {
+					q.Set(name, c.Value)
+				}
+			}
+		}
 		var doc []byte
 		if exp := q.Get("Expires"); exp != "" {
 			n, _ := strconv.ParseInt(exp, 10, 64)
@@ -385,5 +393,61 @@ func TestLoginWithPKCE(t *testing.T) {
 	src := &client.RefreshingTokens{OAuth: o, Tokens: tok}
 	if id, err := src.Token(ctx); err != nil || id != "id-2" || src.Tokens.RefreshToken != "refresh-1" {
 		t.Fatalf("refresh: %q %v", id, err)
+	}
+}
+
+// Folder cookies: one signature for every file under a folder, checked by the
+// CloudFront stand-in from the cookies; a file outside the folder is refused.
+func TestFolderCookies(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	alice := w.client("alice-token")
+	dir := t.TempDir()
+	for _, name := range []string{"a.txt", "b.txt"} {
+		local := filepath.Join(dir, name)
+		_ = os.WriteFile(local, []byte("content of "+name), 0o600)
+		if err := alice.Upload(ctx, local, "shared/"+name, "text/plain"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_ = os.WriteFile(filepath.Join(dir, "c.txt"), []byte("elsewhere"), 0o600)
+	if err := alice.Upload(ctx, filepath.Join(dir, "c.txt"), "private/c.txt", "text/plain"); err != nil {
+		t.Fatal(err)
+	}
+	cookies, resource, err := alice.FolderCookies(ctx, "shared", time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasSuffix(resource, "/customers/acme/shared/*") || len(cookies) != 3 {
+		t.Fatalf("resource %s, %d cookies", resource, len(cookies))
+	}
+	get := func(key string) (int, string) {
+		req, _ := http.NewRequest(http.MethodGet, "https://"+w.cdn.Listener.Addr().String()+"/"+key, nil)
+		for _, c := range cookies {
+			req.AddCookie(c)
+		}
+		resp, err := w.http.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	for _, name := range []string{"a.txt", "b.txt"} {
+		if status, body := get("customers/acme/shared/" + name); status != 200 || body != "content of "+name {
+			t.Fatalf("%s: %d %q", name, status, body)
+		}
+	}
+	if status, _ := get("customers/acme/private/c.txt"); status != http.StatusForbidden {
+		t.Fatalf("outside the folder: %d", status)
+	}
+	// Mallory's "shared" is Globex's folder: her cookies open nothing of Acme's.
+	cookies, _, err = w.client("mallory-token").FolderCookies(ctx, "shared", time.Minute)
+	if err != nil {
+		t.Fatalf("mallory's own folder: %v", err)
+	}
+	if status, _ := get("customers/acme/shared/a.txt"); status != http.StatusForbidden {
+		t.Fatalf("mallory's cookies opened Acme's file: %d", status)
 	}
 }
