@@ -37,7 +37,6 @@ import (
 	"github.com/signet-cdk/signet/presign"
 	"github.com/signet-cdk/signet/signing"
 	"github.com/signet-cdk/signet/store"
-	"github.com/signet-cdk/signet/store/migrate"
 )
 
 const bucket = "signet-files"
@@ -84,18 +83,7 @@ var tokens = map[string]map[string]any{
 func newWorld(t *testing.T) *world {
 	t.Helper()
 	ctx := context.Background()
-	db, err := cluster.NewDatabase(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	admin, err := pgx.Connect(ctx, cluster.URL(db, "postgres"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { admin.Close(context.Background()) })
-	if _, err := migrate.Apply(ctx, admin); err != nil {
-		t.Fatal(err)
-	}
+	db, admin := cluster.MigratedDatabase(t)
 	for _, sql := range []string{
 		"INSERT INTO customers (id, display_name, s3_prefix) VALUES ('acme', 'Acme', 'customers/acme'), ('globex', 'Globex', 'customers/globex')",
 		"INSERT INTO access_rules (customer_id, path_prefix, role, actions) VALUES ('acme', '', 'staff', '{read,write,delete}'), ('globex', '', 'staff', '{read}')",

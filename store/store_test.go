@@ -36,19 +36,7 @@ func TestMain(m *testing.M) {
 // Store connected as the least-privilege application role.
 func freshDB(t testing.TB) (*pgx.Conn, *store.Store) {
 	t.Helper()
-	ctx := context.Background()
-	db, err := cluster.NewDatabase(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	admin, err := pgx.Connect(ctx, cluster.URL(db, "postgres"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { admin.Close(context.Background()) })
-	if _, err := migrate.Apply(ctx, admin); err != nil {
-		t.Fatal(err)
-	}
+	db, admin := cluster.MigratedDatabase(t)
 	s, err := store.Open(store.Config{Host: "127.0.0.1", Port: cluster.Port, Database: db, User: "signet_app", RetryBudget: time.Second})
 	if err != nil {
 		t.Fatal(err)

@@ -24,6 +24,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/signet-cdk/signet/store/migrate"
 )
 
 // Cluster is a running server. It accepts TLS with a certificate for "localhost"
@@ -196,4 +198,31 @@ func Main(m interface{ Run() int }, c **Cluster) int {
 	defer cl.Stop()
 	*c = cl
 	return m.Run()
+}
+
+// TB is the part of testing.TB the helpers use.
+type TB interface {
+	Helper()
+	Fatal(args ...any)
+	Cleanup(func())
+}
+
+// MigratedDatabase creates a fresh database, applies Signet's migrations as the
+// superuser, and returns its name and that admin connection (closed after the test).
+func (c *Cluster) MigratedDatabase(t TB) (string, *pgx.Conn) {
+	t.Helper()
+	ctx := context.Background()
+	db, err := c.NewDatabase(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin, err := pgx.Connect(ctx, c.URL(db, "postgres"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { admin.Close(context.Background()) })
+	if _, err := migrate.Apply(ctx, admin); err != nil {
+		t.Fatal(err)
+	}
+	return db, admin
 }
