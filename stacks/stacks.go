@@ -198,7 +198,13 @@ func NewSignet(app constructs.Construct, cfg Config) *Deployment {
 	awscdk.NewCfnOutput(ms, jsii.String("UserPoolId"), &awscdk.CfnOutputProps{Value: m.Identity.UserPool.UserPoolId()})
 	awscdk.NewCfnOutput(ms, jsii.String("UserPoolClientId"), &awscdk.CfnOutputProps{Value: m.Identity.Client.UserPoolClientId()})
 	awscdk.NewCfnOutput(ms, jsii.String("DistributionDomain"), &awscdk.CfnOutputProps{Value: m.Cdn.DomainName})
-	m.SigningKeys.AddDistributionDomain(m.Cdn.DomainName)
+	// Signed URLs point at the first custom domain when there is one: a URL signed for
+	// the *.cloudfront.net name would not match a request to the custom domain.
+	signedDomain := m.Cdn.DomainName
+	if len(cfg.DomainNames) > 0 {
+		signedDomain = jsii.String(cfg.DomainNames[0])
+	}
+	m.SigningKeys.AddDistributionDomain(signedDomain)
 	d.Main = m
 	return d
 }

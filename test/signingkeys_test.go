@@ -1,6 +1,7 @@
 package test
 
 import (
+	"fmt"
 	"regexp"
 	"strings"
 	"testing"
@@ -64,9 +65,20 @@ func TestSsmParametersNameActiveKeyAndDomain(t *testing.T) {
 	if v := dig(byName[prefix+"/active-key-parameter"], "Properties", "Value"); v != prefix+"/private-keys/k2" {
 		t.Errorf("active key parameter %v", v)
 	}
-	distID, _ := only(t, single.mainJSON, "AWS::CloudFront::Distribution")
-	if !refersTo(dig(byName[prefix+"/distribution-domain"], "Properties", "Value"), distID) {
-		t.Errorf("domain parameter: %s", js(byName[prefix+"/distribution-domain"]))
+	// With a custom domain, URLs are signed for it.
+	if v := dig(byName[prefix+"/distribution-domain"], "Properties", "Value"); v != "files.example.com" {
+		t.Errorf("domain parameter with a custom domain: %v", v)
+	}
+	// Without one, for the distribution's own name.
+	distID, _ := only(t, split.mainJSON, "AWS::CloudFront::Distribution")
+	var found bool
+	for _, p := range resources(split.mainJSON, "AWS::SSM::Parameter") {
+		if strings.HasSuffix(fmt.Sprint(dig(p, "Properties", "Name")), "/distribution-domain") {
+			found = refersTo(dig(p, "Properties", "Value"), distID)
+		}
+	}
+	if !found {
+		t.Error("domain parameter does not reference the distribution")
 	}
 }
 
@@ -75,14 +87,22 @@ func TestKeygenLambdaIsArm64Al2023WithLeastPrivilege(t *testing.T) {
 		"Runtime": "provided.al2023", "Architectures": []any{"arm64"}, "Handler": "bootstrap",
 		"TracingConfig": map[string]any{"Mode": "Active"},
 	})
-	var fnRole string
-	for _, f := range resources(split.mainJSON, "AWS::Lambda::Function") {
-		fnRole = js(dig(f, "Properties", "Role"))
+	// The keygen function's role, by logical id (map order is random: pick it by name).
+	var roleID string
+	for id, f := range resources(split.mainJSON, "AWS::Lambda::Function") {
+		if strings.HasPrefix(id, "SigningKeysKeygenFunction") {
+			roleID, _ = dig(f, "Properties", "Role", "Fn::GetAtt", 0).(string)
+		}
 	}
+	if !strings.HasPrefix(roleID, "SigningKeysKeygenRole") {
+		t.Fatalf("keygen role %q", roleID)
+	}
+	policies := 0
 	for id, p := range resources(split.mainJSON, "AWS::IAM::Policy") {
-		if !strings.Contains(fnRole, strings.TrimSuffix(strings.TrimPrefix(js(dig(p, "Properties", "Roles", 0)), `{"Ref":"`), `"}`)) {
+		if !refersTo(dig(p, "Properties", "Roles"), roleID) {
 			continue
 		}
+		policies++
 		for _, s := range statements(dig(p, "Properties", "PolicyDocument")) {
 			for _, a := range actions(s) {
 				if strings.HasPrefix(a, "ssm:") && !strings.Contains(js(s["Resource"]), "/private-keys/*") {
@@ -93,6 +113,9 @@ func TestKeygenLambdaIsArm64Al2023WithLeastPrivilege(t *testing.T) {
 				}
 			}
 		}
+	}
+	if policies != 1 {
+		t.Fatalf("keygen role has %d policies", policies)
 	}
 	// The parameter key admits the keygen role only via SSM, for its parameters.
 	for id, k := range resources(split.mainJSON, "AWS::KMS::Key") {
