@@ -88,7 +88,8 @@ func TestPresignedPutAndGetAreAcceptedAndTamperingRefused(t *testing.T) {
 	p := newPresigner(t, presign.Config{})
 	ctx := context.Background()
 	body := []byte("quarterly numbers\n")
-	put, err := p.Put(ctx, presign.PutRequest{Key: "acme/q1.txt", ContentType: "text/plain", ContentLength: int64(len(body)), ChecksumSHA256: sha(body)})
+	dir := unique()
+	put, err := p.Put(ctx, presign.PutRequest{Key: dir + "/q1.txt", ContentType: "text/plain", ContentLength: int64(len(body)), ChecksumSHA256: sha(body)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -134,7 +135,7 @@ func TestPresignedPutAndGetAreAcceptedAndTamperingRefused(t *testing.T) {
 			return r, h, b
 		}, "SignatureDoesNotMatch"},
 		{"another key", func(r presign.Request, h http.Header, b []byte) (presign.Request, http.Header, []byte) {
-			r.URL = strings.Replace(r.URL, "/acme/q1.txt", "/acme/q2.txt", 1)
+			r.URL = strings.Replace(r.URL, "/q1.txt", "/q2.txt", 1)
 			return r, h, b
 		}, "SignatureDoesNotMatch"},
 	}
@@ -147,13 +148,13 @@ func TestPresignedPutAndGetAreAcceptedAndTamperingRefused(t *testing.T) {
 			}
 		})
 	}
-	if _, err := newClient(credentials.NewStaticCredentialsProvider(accessKey, secretKey, "")).HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(bucket), Key: aws.String("acme/q1.txt")}); err == nil {
+	if _, err := newClient(credentials.NewStaticCredentialsProvider(accessKey, secretKey, "")).HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(bucket), Key: aws.String(dir + "/q1.txt")}); err == nil {
 		t.Fatal("a tampered upload landed")
 	}
 	if status, resp := do(t, put, put.Header, body); status != 200 {
 		t.Fatalf("valid PUT: %d %s", status, resp)
 	}
-	get, err := p.Get(ctx, "acme/q1.txt", time.Minute)
+	get, err := p.Get(ctx, dir+"/q1.txt", time.Minute)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -198,7 +199,8 @@ func postForm(t *testing.T, f *presign.PostForm, override map[string]string, fil
 
 func TestPresignedPostEnforcesPolicy(t *testing.T) {
 	p := newPresigner(t, presign.Config{})
-	form, err := p.Post(context.Background(), presign.PostRequest{Key: "acme/form.csv", ContentType: "text/csv", MinSize: 1, MaxSize: 64})
+	dir := unique()
+	form, err := p.Post(context.Background(), presign.PostRequest{Key: dir + "/form.csv", ContentType: "text/csv", MinSize: 1, MaxSize: 64})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -208,7 +210,7 @@ func TestPresignedPostEnforcesPolicy(t *testing.T) {
 	}{
 		"too large":          {nil, bytes.Repeat([]byte("x"), 65)},
 		"wrong content type": {map[string]string{"Content-Type": "text/html"}, []byte("a,b\n")},
-		"other key":          {map[string]string{"key": "acme/other.csv"}, []byte("a,b\n")},
+		"other key":          {map[string]string{"key": dir + "/other.csv"}, []byte("a,b\n")},
 		"tampered policy":    {map[string]string{"policy": form.Fields["policy"] + "AA"}, []byte("a,b\n")},
 	} {
 		if status, resp := postForm(t, form, c.override, c.file); status < 400 {
@@ -325,15 +327,20 @@ func TestBadRequestsAreRefused(t *testing.T) {
 func TestExistsAfterUpload(t *testing.T) {
 	p := newPresigner(t, presign.Config{})
 	ctx := context.Background()
-	if ok, err := p.Exists(ctx, "acme/exists.txt"); err != nil || ok {
+	key := unique() + "/exists.txt"
+	if ok, err := p.Exists(ctx, key); err != nil || ok {
 		t.Fatalf("before upload: %v %v", ok, err)
 	}
 	body := []byte("here")
-	put, _ := p.Put(ctx, presign.PutRequest{Key: "acme/exists.txt", ContentType: "text/plain", ContentLength: 4, ChecksumSHA256: sha(body)})
+	put, _ := p.Put(ctx, presign.PutRequest{Key: key, ContentType: "text/plain", ContentLength: 4, ChecksumSHA256: sha(body)})
 	if status, resp := do(t, put, put.Header, body); status != 200 {
 		t.Fatalf("%d %s", status, resp)
 	}
-	if ok, err := p.Exists(ctx, "acme/exists.txt"); err != nil || !ok {
+	if ok, err := p.Exists(ctx, key); err != nil || !ok {
 		t.Fatalf("after upload: %v %v", ok, err)
 	}
 }
+
+// unique is a fresh folder per call, so repeated runs (-count) against the same server
+// never see each other's objects.
+func unique() string { return fmt.Sprintf("acme/run%d", time.Now().UnixNano()) }
