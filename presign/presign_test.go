@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -344,3 +345,34 @@ func TestExistsAfterUpload(t *testing.T) {
 // unique is a fresh folder per call, so repeated runs (-count) against the same server
 // never see each other's objects.
 func unique() string { return fmt.Sprintf("acme/run%d", time.Now().UnixNano()) }
+
+// With a KMS key, the POST policy demands SSE-KMS with exactly that key, and the form
+// carries the matching fields.
+func TestPostPolicyCarriesSSEKMS(t *testing.T) {
+	const keyArn = "arn:aws:kms:eu-west-1:123456789012:key/abc"
+	p := newPresigner(t, presign.Config{KMSKeyID: keyArn})
+	form, err := p.Post(context.Background(), presign.PostRequest{Key: "acme/k.csv", ContentType: "text/csv", MinSize: 1, MaxSize: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if form.Fields["x-amz-server-side-encryption"] != "aws:kms" || form.Fields["x-amz-server-side-encryption-aws-kms-key-id"] != keyArn || form.Fields["key"] != "acme/k.csv" {
+		t.Fatalf("fields %v", form.Fields)
+	}
+	raw, err := base64.StdEncoding.DecodeString(form.Fields["policy"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var policy struct {
+		Conditions []any `json:"conditions"`
+	}
+	if err := json.Unmarshal(raw, &policy); err != nil {
+		t.Fatal(err)
+	}
+	doc := string(raw)
+	for _, want := range []string{`["content-length-range",1,10]`, `{"Content-Type":"text/csv"}`, `{"x-amz-server-side-encryption":"aws:kms"}`,
+		`{"x-amz-server-side-encryption-aws-kms-key-id":"` + keyArn + `"}`, `{"key":"acme/k.csv"}`} {
+		if !strings.Contains(doc, want) {
+			t.Errorf("policy lacks %s: %s", want, doc)
+		}
+	}
+}
