@@ -70,6 +70,9 @@ type Config struct {
 	MaxUploadSize int64
 	// CookieDomain for signed cookies. Default: the distribution domain.
 	CookieDomain string
+	// AllowedOrigins are the browser origins (https://app.example.com) whose scripts may
+	// read the answers; API Gateway answers the preflight. Default: none.
+	AllowedOrigins []string
 }
 
 // Handler serves API Gateway proxy events.
@@ -141,7 +144,7 @@ func (h *Handler) Handle(ctx context.Context, req events.APIGatewayProxyRequest)
 	}()
 	p, err := principal(req)
 	if err != nil {
-		return errorResponse(toAPIError(err)), nil
+		return h.cors(req, errorResponse(toAPIError(err))), nil
 	}
 	log = log.With("subject", p.Subject, "customer", p.CustomerID)
 	var body any
@@ -162,9 +165,25 @@ func (h *Handler) Handle(ctx context.Context, req events.APIGatewayProxyRequest)
 		if ae.Status >= 500 {
 			log.Error("request failed", "error", err.Error())
 		}
-		return errorResponse(ae), nil
+		return h.cors(req, errorResponse(ae)), nil
 	}
-	return jsonResponse(http.StatusOK, body), nil
+	return h.cors(req, jsonResponse(http.StatusOK, body)), nil
+}
+
+// cors lets a listed browser origin read the answer; any other origin gets nothing.
+func (h *Handler) cors(req events.APIGatewayProxyRequest, resp events.APIGatewayProxyResponse) events.APIGatewayProxyResponse {
+	origin := headerValue(req.Headers, "origin")
+	if origin == "" {
+		return resp
+	}
+	for _, o := range h.Config.AllowedOrigins {
+		if o == origin {
+			resp.Headers["Access-Control-Allow-Origin"] = origin
+			resp.Headers["Vary"] = "Origin"
+			return resp
+		}
+	}
+	return resp
 }
 
 func (h *Handler) now() time.Time {

@@ -11,6 +11,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -302,5 +303,20 @@ func TestHandlerTable(t *testing.T) {
 				c.check(t, body, resp, fs)
 			}
 		})
+	}
+}
+
+func TestCORSAnswersListedOriginsOnly(t *testing.T) {
+	h := &api.Handler{Store: &fakeStore{}, Keys: fakeKeys{}, Uploads: fakeUploads{}, Config: api.Config{AllowedOrigins: []string{"https://app.example.com"}},
+		Logger: slog.New(slog.NewJSONHandler(io.Discard, nil))}
+	for origin, want := range map[string]string{"https://app.example.com": "https://app.example.com", "https://evil.example": "", "": ""} {
+		req := event("GET", "/files", "", member)
+		if origin != "" {
+			req.Headers["Origin"] = origin
+		}
+		resp, _ := h.Handle(context.Background(), req)
+		if got := resp.Headers["Access-Control-Allow-Origin"]; got != want {
+			t.Errorf("origin %q: allow-origin %q, want %q", origin, got, want)
+		}
 	}
 }

@@ -193,6 +193,8 @@ func NewSignet(app constructs.Construct, cfg Config) *Deployment {
 		Database:      m.Database,
 		LogKey:        m.Keys.LogsKey,
 		RemovalPolicy: removal,
+		// The same web apps that upload from the browser call the API.
+		CorsAllowedOrigins: cors,
 	})
 	awscdk.NewCfnOutput(ms, jsii.String("ApiUrl"), &awscdk.CfnOutputProps{Value: m.Api.Url, Description: jsii.String("Signet API base URL")})
 	awscdk.NewCfnOutput(ms, jsii.String("UserPoolId"), &awscdk.CfnOutputProps{Value: m.Identity.UserPool.UserPoolId()})

@@ -108,3 +108,36 @@ func TestSignerRunsInTheVpcWithScopedAccess(t *testing.T) {
 		t.Error("no rds-db:connect grant for signet_app")
 	}
 }
+
+// With CORS origins configured, preflights are answered by API Gateway itself (no
+// authorizer, no Lambda), every other method still needs Cognito, and the signer
+// knows the origins it may name.
+func TestApiCorsPreflights(t *testing.T) {
+	var options, others int
+	for id, m := range resources(single.mainJSON, "AWS::ApiGateway::Method") {
+		p := props(m)
+		if p["HttpMethod"] == "OPTIONS" {
+			options++
+			if dig(p, "Integration", "Type") != "MOCK" || p["AuthorizationType"] != "NONE" ||
+				!strings.Contains(js(p), "https://app.example.com") {
+				t.Errorf("%s: %s", id, js(p))
+			}
+			continue
+		}
+		others++
+		if p["AuthorizationType"] != "COGNITO_USER_POOLS" {
+			t.Errorf("%s: %s", id, js(p))
+		}
+	}
+	if options == 0 || others != 4 {
+		t.Errorf("%d preflight methods, %d others", options, others)
+	}
+	for id, f := range resources(single.mainJSON, "AWS::Lambda::Function") {
+		if strings.HasPrefix(id, "ApiSignerFunction") && !strings.Contains(js(dig(f, "Properties", "Environment")), "https://app.example.com") {
+			t.Errorf("signer does not know the origins: %s", js(dig(f, "Properties", "Environment")))
+		}
+	}
+	if n := len(resources(split.mainJSON, "AWS::ApiGateway::Method")); n != 4 {
+		t.Errorf("without origins, %d methods (want 4, no preflights)", n)
+	}
+}

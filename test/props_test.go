@@ -15,6 +15,7 @@ import (
 	"github.com/signet-cdk/signet/constructs/firewall"
 	"github.com/signet-cdk/signet/constructs/gofunction"
 	signetkeys "github.com/signet-cdk/signet/constructs/keys"
+	"github.com/signet-cdk/signet/constructs/signerapi"
 	"github.com/signet-cdk/signet/constructs/signingkeys"
 	"github.com/signet-cdk/signet/stacks"
 )
@@ -191,5 +192,14 @@ func TestBadContextFailsWithKeyAndValue(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestSignerApiRefusesBadOrigins(t *testing.T) {
+	for _, o := range []string{"*", "http://app.example.com", "https://app.example.com/path", ""} {
+		err := signerapi.ValidateSignerApiProps(&signerapi.SignerApiProps{CorsAllowedOrigins: []*string{jsii.String(o)}})
+		if err == nil || !strings.Contains(err.Error(), "props.CorsAllowedOrigins") {
+			t.Errorf("%q: %v", o, err)
+		}
 	}
 }

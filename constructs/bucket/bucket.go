@@ -24,7 +24,6 @@
 package bucket
 
 import (
-	"net/url"
 	"regexp"
 	"strings"
 
@@ -106,7 +105,7 @@ func ValidateSecureBucketProps(props *SecureBucketProps) error {
 			}
 			continue
 		}
-		if err := checkOrigin(*o); err != "" {
+		if err := propcheck.CheckOrigin(*o); err != "" {
 			c.Fail("CorsAllowedOrigins", *o, "%s", err)
 		}
 	}
@@ -132,21 +131,6 @@ func ValidateSecureBucketProps(props *SecureBucketProps) error {
 		}
 	}
 	return c.Err()
-}
-
-// checkOrigin returns why o is not a browser origin Signet accepts, or "".
-func checkOrigin(o string) string {
-	if strings.TrimSpace(o) == "" {
-		return "is empty"
-	}
-	if o == "*" || strings.Contains(o, "*") {
-		return "wildcards are not allowed; list each https origin"
-	}
-	u, err := url.Parse(o)
-	if err != nil || u.Scheme != "https" || u.Host == "" || u.Path != "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
-		return "must be an https origin such as \"https://app.example.com\" (scheme and host, optional port, no path)"
-	}
-	return ""
 }
 
 // NewSecureBucket creates the file bucket and, unless given, its key and log bucket.

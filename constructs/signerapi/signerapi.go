@@ -59,6 +59,10 @@ type SignerApiProps struct {
 	CookieDomain *string
 	// RemovalPolicy of log groups and the created WAF key. Default: RETAIN.
 	RemovalPolicy awscdk.RemovalPolicy
+	// CorsAllowedOrigins are https origins of web apps that call the API from the
+	// browser: API Gateway answers their preflight, the signer names them in
+	// Access-Control-Allow-Origin. Default: none (no CORS).
+	CorsAllowedOrigins []*string
 	// ReservedConcurrency caps the signer (and so its database connections). Default:
 	// none; the stage throttle bounds it.
 	ReservedConcurrency *float64
@@ -78,8 +82,28 @@ type SignerApi struct {
 // ValidateSignerApiProps checks props without building anything.
 func ValidateSignerApiProps(props *SignerApiProps) error {
 	c := propcheck.Checker{Construct: "signerapi"}
+	if props == nil {
+		props = &SignerApiProps{}
+	}
+	// Values first, so a bad value is reported even while wiring is incomplete.
+	if r := props.ThrottleRate; r != nil && (*r < 1 || *r > 10000) {
+		c.Fail("ThrottleRate", *r, "must be from 1 to 10000 requests per second")
+	}
+	if b := props.ThrottleBurst; b != nil && (*b < 1 || *b > 5000) {
+		c.Fail("ThrottleBurst", *b, "must be from 1 to 5000")
+	}
+	for _, o := range props.CorsAllowedOrigins {
+		switch {
+		case o == nil:
+			c.Fail("CorsAllowedOrigins", "", "is empty")
+		case propcheck.Resolved(o):
+			if reason := propcheck.CheckOrigin(*o); reason != "" {
+				c.Fail("CorsAllowedOrigins", *o, "%s", reason)
+			}
+		}
+	}
 	switch {
-	case props == nil || props.UserPool == nil:
+	case props.UserPool == nil:
 		c.Fail("UserPool", nil, "is required")
 	case props.SigningKeys == nil:
 		c.Fail("SigningKeys", nil, "is required")
@@ -87,14 +111,6 @@ func ValidateSignerApiProps(props *SignerApiProps) error {
 		c.Fail("Bucket", nil, "is required")
 	case props.Database == nil:
 		c.Fail("Database", nil, "is required")
-	}
-	if props != nil {
-		if r := props.ThrottleRate; r != nil && (*r < 1 || *r > 10000) {
-			c.Fail("ThrottleRate", *r, "must be from 1 to 10000 requests per second")
-		}
-		if b := props.ThrottleBurst; b != nil && (*b < 1 || *b > 5000) {
-			c.Fail("ThrottleBurst", *b, "must be from 1 to 5000")
-		}
 	}
 	return c.Err()
 }
@@ -121,6 +137,9 @@ func NewSignerApi(scope constructs.Construct, id string, props *SignerApiProps) 
 	}
 	if props.CookieDomain != nil {
 		env["SIGNET_COOKIE_DOMAIN"] = props.CookieDomain
+	}
+	if len(props.CorsAllowedOrigins) > 0 {
+		env["SIGNET_CORS_ORIGINS"] = awscdk.Fn_Join(jsii.String(","), &props.CorsAllowedOrigins)
 	}
 	a.Signer = gofunction.NewGoFunction(c, "Signer", &gofunction.GoFunctionProps{
 		ImportPath:                   SignerImportPath,
@@ -150,12 +169,24 @@ func NewSignerApi(scope constructs.Construct, id string, props *SignerApiProps) 
 	if props.ThrottleBurst != nil {
 		burst = props.ThrottleBurst
 	}
+	var cors *awsapigateway.CorsOptions
+	if len(props.CorsAllowedOrigins) > 0 {
+		// Preflights carry no credentials, so these OPTIONS methods have no authorizer;
+		// they return only CORS headers (a mock integration, no Lambda).
+		cors = &awsapigateway.CorsOptions{
+			AllowOrigins: &props.CorsAllowedOrigins,
+			AllowMethods: jsii.Strings("GET", "POST"),
+			AllowHeaders: jsii.Strings("Authorization", "Content-Type"),
+			MaxAge:       awscdk.Duration_Hours(jsii.Number(1)),
+		}
+	}
 	a.Api = awsapigateway.NewRestApi(c, jsii.String("Api"), &awsapigateway.RestApiProps{
-		Description:               jsii.String("Signet: signed URLs, cookies and uploads for authenticated customers"),
-		EndpointTypes:             &[]awsapigateway.EndpointType{awsapigateway.EndpointType_REGIONAL},
-		CloudWatchRole:            jsii.Bool(true),
-		FailOnWarnings:            jsii.Bool(true),
-		DisableExecuteApiEndpoint: jsii.Bool(false),
+		DefaultCorsPreflightOptions: cors,
+		Description:                 jsii.String("Signet: signed URLs, cookies and uploads for authenticated customers"),
+		EndpointTypes:               &[]awsapigateway.EndpointType{awsapigateway.EndpointType_REGIONAL},
+		CloudWatchRole:              jsii.Bool(true),
+		FailOnWarnings:              jsii.Bool(true),
+		DisableExecuteApiEndpoint:   jsii.Bool(false),
 		DeployOptions: &awsapigateway.StageOptions{
 			StageName:            jsii.String("v1"),
 			ThrottlingRateLimit:  rate,

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
@@ -83,5 +84,16 @@ func wire(logger *slog.Logger) (*api.Handler, error) {
 		return nil, err
 	}
 	return &api.Handler{Store: st, Keys: keys, Uploads: uploads, Logger: logger,
-		Config: api.Config{CookieDomain: os.Getenv("SIGNET_COOKIE_DOMAIN")}}, nil
+		Config: api.Config{CookieDomain: os.Getenv("SIGNET_COOKIE_DOMAIN"), AllowedOrigins: origins(os.Getenv("SIGNET_CORS_ORIGINS"))}}, nil
+}
+
+// origins splits the comma-separated SIGNET_CORS_ORIGINS.
+func origins(s string) []string {
+	var out []string
+	for _, o := range strings.Split(s, ",") {
+		if o = strings.TrimSpace(o); o != "" {
+			out = append(out, o)
+		}
+	}
+	return out
 }

@@ -5,6 +5,7 @@ package propcheck
 
 import (
 	"fmt"
+	"net/url"
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -104,4 +105,20 @@ func RemovalOrRetain(p awscdk.RemovalPolicy) awscdk.RemovalPolicy {
 		return awscdk.RemovalPolicy_RETAIN
 	}
 	return p
+}
+
+// CheckOrigin returns why o is not a browser origin Signet accepts (https, a host,
+// an optional port, nothing else, no wildcard), or "".
+func CheckOrigin(o string) string {
+	if strings.TrimSpace(o) == "" {
+		return "is empty"
+	}
+	if strings.Contains(o, "*") {
+		return "wildcards are not allowed; list each https origin"
+	}
+	u, err := url.Parse(o)
+	if err != nil || u.Scheme != "https" || u.Host == "" || u.Path != "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return "must be an https origin such as \"https://app.example.com\" (scheme and host, optional port, no path)"
+	}
+	return ""
 }
