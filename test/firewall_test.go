@@ -3,6 +3,8 @@ package test
 import (
 	"strings"
 	"testing"
+
+	"github.com/signet-cdk/signet/stacks"
 )
 
 func ruleNames(acl map[string]any) []string {
@@ -75,5 +77,20 @@ func TestSingleStackHoldsWebAclWithOptions(t *testing.T) {
 	_, d := only(t, single.mainJSON, "AWS::CloudFront::Distribution")
 	if !refersTo(dig(d, "Properties", "DistributionConfig", "WebACLId"), id) {
 		t.Errorf("distribution web ACL: %s", js(dig(d, "Properties", "DistributionConfig", "WebACLId")))
+	}
+}
+
+// An existing web ACL (for example one Firewall Manager manages) replaces Signet's.
+func TestExistingWebAclIsUsedInstead(t *testing.T) {
+	const arn = "arn:aws:wafv2:us-east-1:123456789012:global/webacl/fms-managed/11111111-2222-3333-4444-555555555555"
+	cfg, err := stacks.ConfigFromContext(func(k string) any {
+		return map[string]any{"signet:region": "eu-west-1", "signet:webAclArn": arn}[k]
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := stacks.NewEdge(newStack("us-east-1"), "Edge", cfg)
+	if e.Firewall != nil || e.WebAclArn == nil || *e.WebAclArn != arn {
+		t.Fatalf("firewall %v, arn %v", e.Firewall, e.WebAclArn)
 	}
 }

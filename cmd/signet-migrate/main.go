@@ -8,8 +8,10 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"time"
 
@@ -21,26 +23,31 @@ import (
 func main() {
 	url := flag.String("database-url", os.Getenv("DATABASE_URL"), "PostgreSQL connection URL")
 	flag.Parse()
-	if *url == "" {
-		fmt.Fprintln(os.Stderr, "signet-migrate: -database-url or DATABASE_URL is required")
-		os.Exit(2)
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	conn, err := pgx.Connect(ctx, *url)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "signet-migrate: connect:", err)
+	if err := run(ctx, *url, os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "signet-migrate:", err)
 		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, url string, stdout io.Writer) error {
+	if url == "" {
+		return errors.New("-database-url or DATABASE_URL is required")
+	}
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		return fmt.Errorf("connect: %w", err)
 	}
 	defer conn.Close(context.Background())
 	applied, err := migrate.Apply(ctx, conn)
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "signet-migrate:", err)
-		os.Exit(1)
+		return err
 	}
 	if len(applied) == 0 {
-		fmt.Println("schema is current")
-		return
+		fmt.Fprintln(stdout, "schema is current")
+		return nil
 	}
-	fmt.Println("applied migrations", applied)
+	fmt.Fprintln(stdout, "applied migrations", applied)
+	return nil
 }
