@@ -4,15 +4,13 @@ package main
 
 import (
 	"context"
-	"log/slog"
-	"os"
 
 	"github.com/aws/aws-lambda-go/cfn"
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
+	"github.com/signet-cdk/signet/internal/lambdaboot"
 	"github.com/signet-cdk/signet/store/migrate"
 	"github.com/signet-cdk/signet/store/rdsca"
 )
@@ -28,12 +26,7 @@ func (s secrets) SecretString(ctx context.Context, arn string) (string, error) {
 }
 
 func main() {
-	logger := slog.New(slog.NewJSONHandler(os.Stdout, nil))
-	cfg, err := config.LoadDefaultConfig(context.Background())
-	if err != nil {
-		logger.Error("load aws config", "error", err)
-		os.Exit(1)
-	}
+	cfg, logger := lambdaboot.Init()
 	r := &migrate.Resource{Secrets: secrets{secretsmanager.NewFromConfig(cfg)}, TLS: rdsca.TLSConfig, Logger: logger}
 	lambda.Start(cfn.LambdaWrap(r.Handle))
 }

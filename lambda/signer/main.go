@@ -4,7 +4,6 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"log/slog"
 	"os"
@@ -13,11 +12,12 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
 	"github.com/signet-cdk/signet/api"
+	"github.com/signet-cdk/signet/internal/lambdaboot"
 	"github.com/signet-cdk/signet/keysource"
 	"github.com/signet-cdk/signet/presign"
 	"github.com/signet-cdk/signet/signing"
@@ -26,11 +26,10 @@ import (
 )
 
 func main() {
-	logger := slog.New(slog.NewJSONHandler(os.Stdout, nil))
-	h, err := wire(logger)
+	cfg, logger := lambdaboot.Init()
+	h, err := wire(cfg, logger)
 	if err != nil {
-		logger.Error("configuration", "error", err)
-		os.Exit(1)
+		lambdaboot.Fail(logger, "configuration", err)
 	}
 	lambda.Start(h.Handle)
 }
@@ -43,7 +42,7 @@ func env(name string) (string, error) {
 	return v, nil
 }
 
-func wire(logger *slog.Logger) (*api.Handler, error) {
+func wire(cfg aws.Config, logger *slog.Logger) (*api.Handler, error) {
 	var missing error
 	get := func(name string) string {
 		v, err := env(name)
@@ -60,10 +59,6 @@ func wire(logger *slog.Logger) (*api.Handler, error) {
 	port, err := strconv.Atoi(os.Getenv("SIGNET_DB_PORT"))
 	if err != nil {
 		port = 5432
-	}
-	cfg, err := config.LoadDefaultConfig(context.Background())
-	if err != nil {
-		return nil, err
 	}
 	keys, err := keysource.New(ssm.NewFromConfig(cfg), keysource.Config{Prefix: prefix, Logger: logger,
 		SignerOptions: []signing.Option{signing.WithCache(4096)}})
