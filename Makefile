@@ -31,9 +31,14 @@ vet:
 	go vet ./...
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1; }
 
-## test: everything CI runs: vet, a real `cdk synth`, then every Go test.
+# Packages with concurrency of their own (signature cache, key source, pool, handler).
+RACE_PKGS := ./signing ./keysource ./store ./api ./client ./presign
+
+## test: everything CI runs: vet, a real `cdk synth`, every Go test, then the
+## concurrent packages again under the race detector.
 test: tools vet synth
 	SIGNET_CDK_OUT=$(CURDIR)/cdk.out go test $(GO_TEST_FLAGS) ./...
+	go test -race $(GO_TEST_FLAGS) $(RACE_PKGS)
 
 ## snapshots: refresh test/snapshots after reviewing a template change.
 snapshots: tools
