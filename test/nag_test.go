@@ -5,7 +5,6 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/jsii-runtime-go"
 
@@ -35,5 +34,3 @@ func TestNagPacksHaveNoUnsuppressedErrors(t *testing.T) {
 		}
 	}
 }
-
-var _ = awscdk.Stack(nil)

@@ -8,11 +8,11 @@ import (
 
 // The data key, parameter key and logs key: rotating, retained.
 func TestKeysRotateAndAreRetained(t *testing.T) {
-	keys := resources(split.mainJSON, "AWS::KMS::Key")
-	if len(keys) != 5 {
-		t.Fatalf("want 5 KMS keys (data, parameters, logs, database, API WAF logs), got %v", keysOf(keys))
+	kmsKeys := resources(split.mainJSON, "AWS::KMS::Key")
+	if len(kmsKeys) != 5 {
+		t.Fatalf("want 5 KMS keys (data, parameters, logs, database, API WAF logs), got %v", keys(kmsKeys))
 	}
-	for id, k := range keys {
+	for id, k := range kmsKeys {
 		if !strings.HasPrefix(id, "Keys") {
 			if dig(k, "Properties", "EnableKeyRotation") != true || k["DeletionPolicy"] != "Retain" {
 				t.Errorf("%s: %s", id, js(k))
@@ -143,5 +143,3 @@ func TestCorsRulesComeFromProps(t *testing.T) {
 	}
 	t.Fatal("no data bucket in single-stack app")
 }
-
-func keysOf(m map[string]map[string]any) []string { return keys(m) }
