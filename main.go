@@ -29,6 +29,10 @@ func run() (err error) {
 		}
 	}()
 	app := awscdk.NewApp(nil)
+	all, _ := app.Node().GetAllContext(nil).(map[string]any)
+	if unknown := stacks.UnknownContextKeys(all); len(unknown) > 0 {
+		return fmt.Errorf("signet: unknown context keys %v (see README for the signet:* keys)", unknown)
+	}
 	cfg, err := stacks.ConfigFromContext(stacks.NodeContext(app))
 	if err != nil {
 		return err

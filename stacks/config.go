@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -67,14 +68,32 @@ type Config struct {
 	Nag bool
 }
 
-// ContextKeys lists every context key Config reads, for docs and typo detection.
-var ContextKeys = []string{
-	"signet:region", "signet:account", "signet:stackName", "signet:domainNames",
-	"signet:certificateArn", "signet:hostedZoneId", "signet:hostedZoneName",
-	"signet:webAclArn", "signet:wafRateLimit", "signet:blockAnonymousIps",
-	"signet:originShieldRegion", "signet:corsAllowedOrigins", "signet:redirectHttp",
-	"signet:minimumTlsPolicy", "signet:enableIpv6", "signet:noncurrentVersionDays",
-	"signet:destroyOnRemoval", "signet:signingKeys", "signet:activeSigningKey", "signet:nag",
+// KnownContextKeys are the keys ConfigFromContext reads, found by running it with a
+// recording getter, so the list can never drift from the code that reads them.
+func KnownContextKeys() []string {
+	var keys []string
+	_, _ = ConfigFromContext(func(k string) any {
+		keys = append(keys, k)
+		return nil
+	})
+	return keys
+}
+
+// UnknownContextKeys returns the "signet:" keys in all that Signet does not read:
+// almost always a typo that would otherwise be ignored silently.
+func UnknownContextKeys(all map[string]any) []string {
+	known := map[string]bool{}
+	for _, k := range KnownContextKeys() {
+		known[k] = true
+	}
+	var unknown []string
+	for k := range all {
+		if strings.HasPrefix(k, "signet:") && !known[k] {
+			unknown = append(unknown, k)
+		}
+	}
+	sort.Strings(unknown)
+	return unknown
 }
 
 var (

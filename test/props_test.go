@@ -1,6 +1,7 @@
 package test
 
 import (
+	"os"
 	"strings"
 	"testing"
 
@@ -200,6 +201,23 @@ func TestSignerApiRefusesBadOrigins(t *testing.T) {
 		err := signerapi.ValidateSignerApiProps(&signerapi.SignerApiProps{CorsAllowedOrigins: []*string{jsii.String(o)}})
 		if err == nil || !strings.Contains(err.Error(), "props.CorsAllowedOrigins") {
 			t.Errorf("%q: %v", o, err)
+		}
+	}
+}
+
+// A misspelt key is reported instead of silently ignored; every documented key is known.
+func TestUnknownContextKeys(t *testing.T) {
+	got := stacks.UnknownContextKeys(map[string]any{"signet:region": "eu-west-1", "signet:regoin": "x", "signet:nag": true, "@aws-cdk/core:x": true})
+	if strings.Join(got, ",") != "signet:regoin" {
+		t.Fatalf("%v", got)
+	}
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range stacks.KnownContextKeys() {
+		if !strings.Contains(string(readme), "`"+k+"`") {
+			t.Errorf("%s is not documented in README", k)
 		}
 	}
 }
