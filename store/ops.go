@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"slices"
@@ -60,16 +62,36 @@ type Decision struct {
 	Rule string
 }
 
+// Bounds on what a token may carry into a query.
+const (
+	maxClaimBytes = 256
+	maxRoleBytes  = 128 // access_rules.role
+	maxRoles      = 100
+)
+
+// check refuses a principal that could not have come from a verified token: a
+// missing subject or customer is ErrForbidden; bytes PostgreSQL would refuse are
+// ErrInvalid, before any query.
 func (p Principal) check() error {
 	if p.Subject == "" || p.CustomerID == "" {
 		return fmt.Errorf("%w: principal needs a subject and a customer", ErrForbidden)
 	}
-	return nil
+	if len(p.Roles) > maxRoles {
+		return fmt.Errorf("%w: more than %d roles", ErrInvalid, maxRoles)
+	}
+	errs := []error{checkText("subject", p.Subject, maxClaimBytes), checkText("customer id", p.CustomerID, maxClaimBytes)}
+	for _, r := range p.Roles {
+		errs = append(errs, checkText("role", r, maxRoleBytes))
+	}
+	return errors.Join(errs...)
 }
 
 // ResolveCustomer looks up the caller's customer.
 func (s *Store) ResolveCustomer(ctx context.Context, customerID string) (Customer, error) {
 	var c Customer
+	if err := checkText("customer id", customerID, maxClaimBytes); err != nil {
+		return c, err
+	}
 	err := s.run(ctx, func(ctx context.Context) error {
 		return s.pool.QueryRow(ctx, "SELECT id, display_name, s3_prefix FROM customers WHERE id = $1", customerID).Scan(&c.ID, &c.DisplayName, &c.Prefix)
 	})
@@ -84,21 +106,57 @@ func (s *Store) ResolveCustomer(ctx context.Context, customerID string) (Custome
 // of the roles) lists it. No matching rule, no roles, an unknown customer or a
 // non-canonical path: denied (ErrForbidden, or ErrInvalid for the path).
 func (s *Store) Authorize(ctx context.Context, p Principal, action Action, path string) (Decision, error) {
+	d, _, err := s.authorize(ctx, p, action, path, "available")
+	return d, err
+}
+
+// AuthorizeDownload is Authorize(Read) for one file that must be available, with the
+// file's record, in one round trip. ErrNotFound (no available file at path: missing,
+// pending or deleted) comes only after the read was allowed, so it tells a caller
+// nothing about paths they may not read.
+func (s *Store) AuthorizeDownload(ctx context.Context, p Principal, path string) (Decision, File, error) {
+	d, f, err := s.authorize(ctx, p, Read, path, "available")
+	if err == nil && f == nil {
+		err = fmt.Errorf("%w: no available file %q", ErrNotFound, path)
+	}
+	if err != nil {
+		return d, File{}, err
+	}
+	return d, *f, nil
+}
+
+// PendingUpload is Authorize(Write) with the pending upload at path, in one round
+// trip: ErrNotFound when no upload is pending there.
+func (s *Store) PendingUpload(ctx context.Context, p Principal, path string) (Decision, File, error) {
+	d, f, err := s.authorize(ctx, p, Write, path, "pending")
+	if err == nil && f == nil {
+		err = fmt.Errorf("%w: no pending upload %q", ErrNotFound, path)
+	}
+	if err != nil {
+		return d, File{}, err
+	}
+	return d, *f, nil
+}
+
+// authorize decides as Authorize does and returns the file at path whose status is
+// fileStatus, or nil.
+func (s *Store) authorize(ctx context.Context, p Principal, action Action, path, fileStatus string) (Decision, *File, error) {
 	if err := p.check(); err != nil {
-		return Decision{}, err
+		return Decision{}, nil, err
 	}
 	if !action.valid() {
-		return Decision{}, fmt.Errorf("%w: action %q", ErrInvalid, action)
+		return Decision{}, nil, fmt.Errorf("%w: action %q", ErrInvalid, action)
 	}
 	if err := signing.CanonicalPath(path); err != nil {
-		return Decision{}, fmt.Errorf("%w: %v", ErrInvalid, err)
+		return Decision{}, nil, fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
 	if len(p.Roles) == 0 {
-		return Decision{}, fmt.Errorf("%w: no roles", ErrForbidden)
+		return Decision{}, nil, fmt.Errorf("%w: no roles", ErrForbidden)
 	}
 	var d Decision
+	var file *File
 	err := s.run(ctx, func(ctx context.Context) error {
-		c, rules, err := s.rulesFor(ctx, p, path)
+		c, rules, f, err := s.rulesFor(ctx, p, path, fileStatus)
 		if err != nil {
 			return err
 		}
@@ -107,11 +165,10 @@ func (s *Store) Authorize(ctx context.Context, p Principal, action Action, path 
 		if !ok {
 			return fmt.Errorf("%w: %s on %q", ErrForbidden, action, path)
 		}
-		d.Rule = rule
-		d.Key = c.Prefix + "/" + path
+		d.Rule, d.Key, file = rule, c.Prefix+"/"+path, f
 		return nil
 	})
-	return d, err
+	return d, file, err
 }
 
 type rule struct {
@@ -119,42 +176,63 @@ type rule struct {
 	actions []string
 }
 
-// rulesFor returns the customer and the rules matching path for p's roles, longest
-// first, in one round trip.
-func (s *Store) rulesFor(ctx context.Context, p Principal, path string) (Customer, []rule, error) {
+// rulesFor returns the customer, the rules matching path for p's roles (longest
+// first) and the file at path with the given status (or nil), in one round trip.
+func (s *Store) rulesFor(ctx context.Context, p Principal, path, fileStatus string) (Customer, []rule, *File, error) {
 	rows, err := s.pool.Query(ctx, `
-		SELECT c.id, c.display_name, c.s3_prefix, r.path_prefix, r.actions::text[]
+		SELECT c.id, c.display_name, c.s3_prefix, r.path_prefix, r.actions::text[],
+		       f.id, f.content_type, f.size_bytes, f.checksum_sha256, f.status::text, f.created_by, f.created_at, f.updated_at
 		FROM customers c
 		LEFT JOIN access_rules r ON r.customer_id = c.id AND r.role = ANY($2)
 		     AND (r.path_prefix = '' OR r.path_prefix = $3
 		          OR (right(r.path_prefix, 1) = '/' AND starts_with($3, r.path_prefix)))
+		LEFT JOIN files f ON f.customer_id = c.id AND f.path = $3 AND f.status = $4::file_status
 		WHERE c.id = $1
-		ORDER BY length(r.path_prefix) DESC NULLS LAST`, p.CustomerID, p.Roles, path)
+		ORDER BY length(r.path_prefix) DESC NULLS LAST`, p.CustomerID, p.Roles, path, fileStatus)
 	if err != nil {
-		return Customer{}, nil, err
+		return Customer{}, nil, nil, err
 	}
 	defer rows.Close()
 	var c Customer
 	var rules []rule
+	var file *File
 	found := false
 	for rows.Next() {
 		var prefix *string
 		var actions []string
-		if err := rows.Scan(&c.ID, &c.DisplayName, &c.Prefix, &prefix, &actions); err != nil {
-			return Customer{}, nil, err
+		var f nullableFile
+		if err := rows.Scan(&c.ID, &c.DisplayName, &c.Prefix, &prefix, &actions,
+			&f.id, &f.contentType, &f.size, &f.checksum, &f.status, &f.createdBy, &f.createdAt, &f.updatedAt); err != nil {
+			return Customer{}, nil, nil, err
 		}
 		found = true
 		if prefix != nil {
 			rules = append(rules, rule{*prefix, actions})
 		}
+		file = f.file(c.ID, path)
 	}
 	if err := rows.Err(); err != nil {
-		return Customer{}, nil, err
+		return Customer{}, nil, nil, err
 	}
 	if !found {
-		return Customer{}, nil, fmt.Errorf("%w: unknown customer", ErrForbidden)
+		return Customer{}, nil, nil, fmt.Errorf("%w: unknown customer", ErrForbidden)
 	}
-	return c, rules, nil
+	return c, rules, file, nil
+}
+
+// nullableFile scans the LEFT JOINed file columns.
+type nullableFile struct {
+	id, size                                 *int64
+	contentType, checksum, status, createdBy *string
+	createdAt, updatedAt                     *time.Time
+}
+
+func (n nullableFile) file(customer, path string) *File {
+	if n.id == nil {
+		return nil
+	}
+	return &File{ID: *n.id, CustomerID: customer, Path: path, ContentType: *n.contentType, Size: *n.size,
+		ChecksumSHA256: *n.checksum, Status: *n.status, CreatedBy: *n.createdBy, CreatedAt: *n.createdAt, UpdatedAt: *n.updatedAt}
 }
 
 // decide applies the longest-match rule to rules sorted longest first.
@@ -180,38 +258,92 @@ type FileIntent struct {
 	ContentType    string
 	Size           int64
 	ChecksumSHA256 string
+	// HoldFor is how long a pending upload holds its path against other users (the
+	// upload URL's lifetime). Default: 15 minutes.
+	HoldFor time.Duration
 }
 
-// RecordUpload authorizes a write and records a pending file. Re-recording a pending
-// or deleted file replaces its metadata; an available file is a conflict (delete it
-// first).
-func (s *Store) RecordUpload(ctx context.Context, p Principal, in FileIntent) (File, Decision, error) {
+// MaxContentTypeBytes bounds a content type (S3 stores it as object metadata).
+const MaxContentTypeBytes = 255
+
+func (in FileIntent) validate() error {
+	errs := []error{}
+	if err := signing.CanonicalPath(in.Path); err != nil {
+		errs = append(errs, fmt.Errorf("%w: %w", ErrInvalid, err))
+	}
+	if in.ContentType == "" {
+		errs = append(errs, fmt.Errorf("%w: content type is required", ErrInvalid))
+	} else if err := checkText("content type", in.ContentType, MaxContentTypeBytes); err != nil {
+		errs = append(errs, err)
+	}
+	if in.Size < 0 {
+		errs = append(errs, fmt.Errorf("%w: size %d is negative", ErrInvalid, in.Size))
+	}
+	if sum, err := base64.StdEncoding.Strict().DecodeString(in.ChecksumSHA256); err != nil || len(sum) != sha256.Size {
+		errs = append(errs, fmt.Errorf("%w: checksum is not a base64 SHA-256", ErrInvalid))
+	}
+	return errors.Join(errs...)
+}
+
+// RecordUpload authorizes a write, calls issue with the decision to produce the
+// upload (presigning has no side effects) and its audit entry, and only then writes
+// the pending file and the audit row, in one statement: a refused or failed request
+// changes nothing.
+//
+// The path rule: an available file is a conflict (delete it first); a pending upload
+// holds its path for HoldFor against other users (ErrConflict), while its own author
+// may ask again and replace it; a deleted file, or a pending upload older than
+// HoldFor, is replaced.
+func (s *Store) RecordUpload(ctx context.Context, p Principal, in FileIntent, issue func(Decision) (AuditEntry, error)) (File, Decision, error) {
+	if err := in.validate(); err != nil {
+		return File{}, Decision{}, err
+	}
 	d, err := s.Authorize(ctx, p, Write, in.Path)
 	if err != nil {
 		return File{}, d, err
 	}
-	if in.ContentType == "" || in.Size < 0 || in.ChecksumSHA256 == "" {
-		return File{}, d, fmt.Errorf("%w: content type, size and checksum are required", ErrInvalid)
+	a, err := issue(d)
+	if err != nil {
+		return File{}, d, err
+	}
+	a.Path, a.Action = in.Path, Write
+	if err := a.validate(); err != nil {
+		return File{}, d, err
+	}
+	hold := in.HoldFor
+	if hold <= 0 {
+		hold = 15 * time.Minute
 	}
 	var f File
 	err = s.run(ctx, func(ctx context.Context) error {
-		row := s.pool.QueryRow(ctx, `
-			INSERT INTO files (customer_id, path, content_type, size_bytes, checksum_sha256, created_by)
-			VALUES ($1, $2, $3, $4, $5, $6)
-			ON CONFLICT (customer_id, path) DO UPDATE
-			   SET content_type = EXCLUDED.content_type, size_bytes = EXCLUDED.size_bytes,
-			       checksum_sha256 = EXCLUDED.checksum_sha256, created_by = EXCLUDED.created_by,
-			       status = 'pending', updated_at = now()
-			 WHERE files.status <> 'available'
-			RETURNING `+fileColumns, p.CustomerID, in.Path, in.ContentType, in.Size, in.ChecksumSHA256, p.Subject)
-		err := scanFile(row, &f)
+		err := scanFile(s.pool.QueryRow(ctx, recordUploadSQL, p.CustomerID, in.Path, in.ContentType, in.Size, in.ChecksumSHA256,
+			p.Subject, hold.Seconds(), a.ExpiresAt, a.RequestID), &f)
 		if errors.Is(err, pgx.ErrNoRows) {
-			return fmt.Errorf("%w: %q is already available", ErrConflict, in.Path)
+			return fmt.Errorf("%w: %q holds an available file or another user's upload", ErrConflict, in.Path)
 		}
 		return err
 	})
 	return f, d, err
 }
+
+// recordUploadSQL writes the pending file and, only if it was written, the audit row.
+const recordUploadSQL = `
+	WITH f AS (
+		INSERT INTO files (customer_id, path, content_type, size_bytes, checksum_sha256, created_by)
+		VALUES ($1, $2, $3, $4, $5, $6)
+		ON CONFLICT (customer_id, path) DO UPDATE
+		   SET content_type = EXCLUDED.content_type, size_bytes = EXCLUDED.size_bytes,
+		       checksum_sha256 = EXCLUDED.checksum_sha256, created_by = EXCLUDED.created_by,
+		       status = 'pending', updated_at = now()
+		 WHERE files.status = 'deleted'
+		    OR (files.status = 'pending' AND (files.created_by = EXCLUDED.created_by
+		                                      OR files.updated_at < now() - make_interval(secs => $7)))
+		RETURNING ` + fileColumns + `
+	), audit AS (
+		INSERT INTO audit_events (subject, customer_id, file_path, action, expires_at, request_id)
+		SELECT $6, $1, $2, 'write', $8, $9 FROM f
+	)
+	SELECT ` + fileColumns + ` FROM f`
 
 const fileColumns = "id, customer_id, path, content_type, size_bytes, checksum_sha256, status::text, created_by, created_at, updated_at"
 
@@ -256,9 +388,14 @@ func (s *Store) ListReadable(ctx context.Context, p Principal, folder, cursor st
 	if err := p.check(); err != nil {
 		return nil, "", err
 	}
+	if cursor != "" {
+		if err := signing.CanonicalPath(cursor); err != nil {
+			return nil, "", fmt.Errorf("%w: cursor: %w", ErrInvalid, err)
+		}
+	}
 	if folder != "" {
 		if err := signing.CanonicalPath(strings.TrimSuffix(folder, "/")); err != nil {
-			return nil, "", fmt.Errorf("%w: %v", ErrInvalid, err)
+			return nil, "", fmt.Errorf("%w: %w", ErrInvalid, err)
 		}
 		folder = strings.TrimSuffix(folder, "/") + "/"
 	}
@@ -351,21 +488,29 @@ type AuditEntry struct {
 	RequestID     string
 }
 
+func (e AuditEntry) validate() error {
+	if !e.Action.valid() || e.RequestID == "" || e.ExpiresAt.IsZero() {
+		return fmt.Errorf("%w: audit entry needs an action, a request id and an expiry", ErrInvalid)
+	}
+	if err := checkText("request id", e.RequestID, maxClaimBytes); err != nil {
+		return err
+	}
+	if err := signing.CanonicalPath(e.Path); err != nil {
+		return fmt.Errorf("%w: %w", ErrInvalid, err)
+	}
+	_, err := parseIP(e.IPRestriction)
+	return err
+}
+
 // Audit records an issued URL for p's customer.
 func (s *Store) Audit(ctx context.Context, p Principal, e AuditEntry) error {
 	if err := p.check(); err != nil {
 		return err
 	}
-	if !e.Action.valid() || e.RequestID == "" || e.ExpiresAt.IsZero() {
-		return fmt.Errorf("%w: audit entry needs an action, a request id and an expiry", ErrInvalid)
-	}
-	if err := signing.CanonicalPath(e.Path); err != nil {
-		return fmt.Errorf("%w: %v", ErrInvalid, err)
-	}
-	ip, err := parseIP(e.IPRestriction)
-	if err != nil {
+	if err := e.validate(); err != nil {
 		return err
 	}
+	ip, _ := parseIP(e.IPRestriction)
 	return s.run(ctx, func(ctx context.Context) error {
 		_, err := s.pool.Exec(ctx, `INSERT INTO audit_events (subject, customer_id, file_path, action, expires_at, ip_restriction, request_id)
 			VALUES ($1, $2, $3, $4, $5, $6, $7)`, p.Subject, p.CustomerID, e.Path, string(e.Action), e.ExpiresAt, ip, e.RequestID)
@@ -387,7 +532,7 @@ func (s *Store) AuthorizeFolder(ctx context.Context, p Principal, action Action,
 	}
 	folder = strings.TrimSuffix(folder, "/")
 	if err := signing.CanonicalPath(folder); err != nil {
-		return Decision{}, fmt.Errorf("%w: %v", ErrInvalid, err)
+		return Decision{}, fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
 	if len(p.Roles) == 0 {
 		return Decision{}, fmt.Errorf("%w: no roles", ErrForbidden)

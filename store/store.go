@@ -24,6 +24,8 @@ import (
 	"net/netip"
 	"strconv"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/rds/auth"
@@ -133,9 +135,14 @@ func (s *Store) Close() { s.pool.Close() }
 func (s *Store) Pool() *pgxpool.Pool { return s.pool }
 
 // run executes f, retrying connection failures until the retry budget or ctx ends,
-// and maps errors to the typed ones.
+// and maps errors to the typed ones. A retry is only started when it can finish
+// before ctx's deadline (the API derives that from the Lambda's remaining time), so a
+// slow or unreachable database ends in ErrUnavailable inside the caller's budget.
 func (s *Store) run(ctx context.Context, f func(ctx context.Context) error) error {
 	deadline := time.Now().Add(s.budget)
+	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
+		deadline = d
+	}
 	backoff := 100 * time.Millisecond
 	for {
 		err := f(ctx)
@@ -167,6 +174,16 @@ func retryable(err error) bool {
 	return !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded)
 }
 
+// mapError turns a driver error into a typed one by SQLSTATE class, so that nothing a
+// client sent can surface as an unclassified (500) error:
+//
+//	22 data exception (bad encoding, NUL, out of range), 23 constraint (check,
+//	not null) -> ErrInvalid; 23505 unique -> ErrConflict; 23503 foreign key ->
+//	ErrNotFound; 08 connection, 40 rollback, 53 resources, 57 operator
+//	intervention, 58 system, XX internal -> ErrUnavailable (retry later).
+//
+// Anything else (42 syntax or undefined object: a bug in Signet, not the client's
+// fault) stays unclassified.
 func mapError(err error) error {
 	if errors.Is(err, ErrNotFound) || errors.Is(err, ErrForbidden) || errors.Is(err, ErrConflict) || errors.Is(err, ErrInvalid) || errors.Is(err, ErrUnavailable) {
 		return err
@@ -176,20 +193,48 @@ func mapError(err error) error {
 	}
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) {
-		switch pgErr.Code {
-		case "23505":
-			return fmt.Errorf("%w: %s", ErrConflict, pgErr.Message)
-		case "23503":
-			return fmt.Errorf("%w: %s", ErrNotFound, pgErr.Message)
-		case "23514", "22P02", "22001":
-			return fmt.Errorf("%w: %s", ErrInvalid, pgErr.Message)
-		case "57P03", "57P01", "53300", "57014":
-			return fmt.Errorf("%w: %s", ErrUnavailable, pgErr.Message)
-		}
-		return fmt.Errorf("store: %s (%s)", pgErr.Message, pgErr.Code)
+		return mapSQLState(pgErr)
 	}
 	// Anything else is a connection, TLS, auth-token or timeout failure.
 	return fmt.Errorf("%w: %v", ErrUnavailable, err)
+}
+
+func mapSQLState(e *pgconn.PgError) error {
+	switch e.Code {
+	case "23505":
+		return fmt.Errorf("%w: %s", ErrConflict, e.Message)
+	case "23503":
+		return fmt.Errorf("%w: %s", ErrNotFound, e.Message)
+	}
+	class := e.Code
+	if len(class) >= 2 {
+		class = class[:2]
+	}
+	switch class {
+	case "22", "23":
+		return fmt.Errorf("%w: %s (%s)", ErrInvalid, e.Message, e.Code)
+	case "08", "40", "53", "57", "58", "XX":
+		return fmt.Errorf("%w: %s (%s)", ErrUnavailable, e.Message, e.Code)
+	}
+	return fmt.Errorf("store: %s (%s)", e.Message, e.Code)
+}
+
+// checkText refuses what PostgreSQL would refuse in a text value (invalid UTF-8 and
+// NUL, SQLSTATE 22021) and any other control character, before a query is sent: a
+// caller's bad bytes are ErrInvalid, never a database error.
+func checkText(field, v string, maxLen int) error {
+	if len(v) > maxLen {
+		return fmt.Errorf("%w: %s is over %d bytes", ErrInvalid, field, maxLen)
+	}
+	if !utf8.ValidString(v) {
+		return fmt.Errorf("%w: %s is not valid UTF-8", ErrInvalid, field)
+	}
+	for _, r := range v {
+		if unicode.IsControl(r) {
+			return fmt.Errorf("%w: %s contains a control character", ErrInvalid, field)
+		}
+	}
+	return nil
 }
 
 // parseIP turns an optional IP restriction into a cidr value.

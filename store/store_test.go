@@ -254,18 +254,33 @@ func TestUploadLifecycleAndAudit(t *testing.T) {
 	addRule(t, admin, "acme", "", "staff", "read", "write", "delete")
 	ctx := context.Background()
 	p := store.Principal{Subject: "u1", CustomerID: "acme", Roles: []string{"staff"}}
-	f, d, err := s.RecordUpload(ctx, p, store.FileIntent{Path: "q1.pdf", ContentType: "application/pdf", Size: 42, ChecksumSHA256: "abc="})
+	f, d, err := s.RecordUpload(ctx, p, intent("q1.pdf", 42), issueAt("req-0"))
 	if err != nil || f.Status != "pending" || d.Key != "customers/acme/q1.pdf" {
 		t.Fatalf("%+v %+v %v", f, d, err)
 	}
 	if files, _, _ := s.ListReadable(ctx, p, "", "", 10); len(files) != 0 {
 		t.Fatal("pending file listed")
 	}
+	if _, pending, err := s.PendingUpload(ctx, p, "q1.pdf"); err != nil || pending.Size != 42 || pending.ChecksumSHA256 != sum64 {
+		t.Fatalf("pending upload: %+v %v", pending, err)
+	}
+	if _, _, err := s.AuthorizeDownload(ctx, p, "q1.pdf"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("download of a pending file: %v", err)
+	}
 	if err := s.MarkAvailable(ctx, p, "q1.pdf"); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := s.RecordUpload(ctx, p, store.FileIntent{Path: "q1.pdf", ContentType: "application/pdf", Size: 1, ChecksumSHA256: "x"}); !errors.Is(err, store.ErrConflict) {
+	if _, got, err := s.AuthorizeDownload(ctx, p, "q1.pdf"); err != nil || got.Size != 42 || got.Status != "available" {
+		t.Fatalf("download of an available file: %+v %v", got, err)
+	}
+	if _, _, err := s.RecordUpload(ctx, p, intent("q1.pdf", 1), issueAt("req-x")); !errors.Is(err, store.ErrConflict) {
 		t.Fatalf("overwrite of an available file: %v", err)
+	}
+	exec(t, admin, "DELETE FROM audit_events WHERE request_id = 'req-0'")
+	var refusedAudits int
+	_ = admin.QueryRow(ctx, "SELECT count(*) FROM audit_events").Scan(&refusedAudits)
+	if refusedAudits != 0 {
+		t.Fatalf("a refused upload wrote %d audit rows", refusedAudits)
 	}
 	if err := s.SoftDelete(ctx, p, "q1.pdf"); err != nil {
 		t.Fatal(err)
@@ -279,7 +294,7 @@ func TestUploadLifecycleAndAudit(t *testing.T) {
 	}
 	var subj, ip, req string
 	var at time.Time
-	if err := admin.QueryRow(ctx, "SELECT subject, ip_restriction::text, request_id, expires_at FROM audit_events").Scan(&subj, &ip, &req, &at); err != nil {
+	if err := admin.QueryRow(ctx, "SELECT subject, ip_restriction::text, request_id, expires_at FROM audit_events WHERE action = 'read'").Scan(&subj, &ip, &req, &at); err != nil {
 		t.Fatal(err)
 	}
 	if subj != "u1" || ip != "203.0.113.0/24" || req != "req-1" || !at.Equal(exp) {
