@@ -6,9 +6,9 @@ import (
 	"crypto/rand"
 	"crypto/x509"
 	"encoding/pem"
+	"errors"
 	"fmt"
 	"net/url"
-	"strings"
 	"time"
 
 	"github.com/signet-cdk/signet/signing"
@@ -88,10 +88,15 @@ func ExampleSigner_SignedCookies() {
 func ExampleCanonicalPath() {
 	for _, p := range []string{"reports/q1.pdf", "../other/q1.pdf", "a//b"} {
 		err := signing.CanonicalPath(p)
-		fmt.Println(p, err == nil, strings.Contains(fmt.Sprint(err), "segment"))
+		var pe *signing.PathError
+		if errors.As(err, &pe) {
+			fmt.Println(p, "refused:", pe.Reason)
+		} else {
+			fmt.Println(p, "ok")
+		}
 	}
 	// Output:
-	// reports/q1.pdf true false
-	// ../other/q1.pdf false true
-	// a//b false true
+	// reports/q1.pdf ok
+	// ../other/q1.pdf refused: must not contain a ".." segment
+	// a//b refused: must not contain "//"
 }

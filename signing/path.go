@@ -12,6 +12,19 @@ const MaxPathLength = 1024
 // ErrBadPath is returned for an object path that is not canonical.
 var ErrBadPath = errors.New("signing: bad object path")
 
+// PathError says why a path is not canonical, in words meant for whoever sent the
+// path (an API answers with Reason); errors.Is(err, ErrBadPath) matches it.
+type PathError struct {
+	Reason string
+}
+
+func (e *PathError) Error() string        { return ErrBadPath.Error() + ": " + e.Reason }
+func (e *PathError) Is(target error) bool { return target == ErrBadPath }
+
+func badPath(format string, args ...any) error {
+	return &PathError{Reason: fmt.Sprintf(format, args...)}
+}
+
 // CanonicalPath checks that p is an object path Signet signs, rejecting rather than
 // "cleaning up": non-empty, at most MaxPathLength bytes, no leading or trailing "/",
 // no empty, "." or ".." segment, and only the ASCII safe set A-Z a-z 0-9 and
@@ -19,25 +32,25 @@ var ErrBadPath = errors.New("signing: bad object path")
 // (CloudFront wildcards), no space, no control or non-ASCII character.
 func CanonicalPath(p string) error {
 	if p == "" {
-		return fmt.Errorf("%w: empty", ErrBadPath)
+		return badPath("is empty")
 	}
 	if len(p) > MaxPathLength {
-		return fmt.Errorf("%w: %d bytes, at most %d", ErrBadPath, len(p), MaxPathLength)
+		return badPath("is %d bytes, at most %d are allowed", len(p), MaxPathLength)
 	}
 	for i := 0; i < len(p); i++ {
 		if !safePathByte(p[i]) {
-			return fmt.Errorf("%w: %q: character %q at byte %d is not allowed", ErrBadPath, p, p[i], i)
+			return badPath("character %q at byte %d is not allowed (letters, digits, ! - _ . ' ( ) and / between names)", p[i], i)
 		}
 	}
 	if p[0] == '/' || p[len(p)-1] == '/' {
-		return fmt.Errorf("%w: %q: leading or trailing \"/\"", ErrBadPath, p)
+		return badPath("must not start or end with \"/\"")
 	}
 	for _, seg := range strings.Split(p, "/") {
 		switch seg {
 		case "":
-			return fmt.Errorf("%w: %q: empty segment", ErrBadPath, p)
+			return badPath("must not contain \"//\"")
 		case ".", "..":
-			return fmt.Errorf("%w: %q: %q segment", ErrBadPath, p, seg)
+			return badPath("must not contain a %q segment", seg)
 		}
 	}
 	return nil
