@@ -27,7 +27,9 @@ tools: .tools/node_modules/.installed .tools/bin/versitygw
 synth: tools
 	cdk synth --no-notices -q
 
+## vet: go vet, gofmt, and go.mod/go.sum exactly as `go mod tidy` leaves them.
 vet:
+	go mod tidy -diff
 	go vet ./...
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1; }
 

@@ -18,6 +18,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/aws/aws-lambda-go/events"
 
@@ -28,15 +29,30 @@ import (
 	"github.com/signet-cdk/signet/store"
 )
 
-// fakeStore allows what rules says ("action path"), and records audits.
+// fakeStore allows what allow says ("action path"), holds files by path, and records
+// writes and audits. Like PostgreSQL, it refuses NUL and invalid UTF-8 with an
+// unclassified error, so a handler that let such bytes through would answer 500.
 type fakeStore struct {
 	allow   map[string]bool
 	err     error // returned by every call when set
 	panics  bool
 	audits  []store.AuditEntry
-	files   []store.File
+	files   []store.File          // listed
+	stored  map[string]store.File // by path: status "pending" or "available"
+	written []store.FileIntent
 	marked  []string
 	folders map[string]bool
+}
+
+var errPostgresEncoding = errors.New("ERROR: invalid byte sequence for encoding \"UTF8\": 0x00 (SQLSTATE 22021)")
+
+func pgRefuses(p store.Principal, more ...string) error {
+	for _, s := range append(append([]string{p.Subject, p.CustomerID}, p.Roles...), more...) {
+		if strings.ContainsRune(s, 0) || !utf8.ValidString(s) {
+			return errPostgresEncoding
+		}
+	}
+	return nil
 }
 
 func (f *fakeStore) decide(p store.Principal, a store.Action, path string) (store.Decision, error) {
@@ -46,8 +62,11 @@ func (f *fakeStore) decide(p store.Principal, a store.Action, path string) (stor
 	if f.err != nil {
 		return store.Decision{}, f.err
 	}
+	if err := pgRefuses(p, path); err != nil {
+		return store.Decision{}, err
+	}
 	if err := signing.CanonicalPath(path); err != nil {
-		return store.Decision{}, fmt.Errorf("%w: %v", store.ErrInvalid, err)
+		return store.Decision{}, fmt.Errorf("%w: %w", store.ErrInvalid, err)
 	}
 	if !f.allow[string(a)+" "+path] {
 		return store.Decision{}, store.ErrForbidden
@@ -55,27 +74,67 @@ func (f *fakeStore) decide(p store.Principal, a store.Action, path string) (stor
 	return store.Decision{Key: "customers/" + p.CustomerID + "/" + path}, nil
 }
 
-func (f *fakeStore) Authorize(_ context.Context, p store.Principal, a store.Action, path string) (store.Decision, error) {
-	return f.decide(p, a, path)
+func (f *fakeStore) withStatus(p store.Principal, a store.Action, path, status string) (store.Decision, store.File, error) {
+	d, err := f.decide(p, a, path)
+	if err != nil {
+		return d, store.File{}, err
+	}
+	file, ok := f.stored[path]
+	if !ok || file.Status != status {
+		return d, store.File{}, store.ErrNotFound
+	}
+	return d, file, nil
+}
+
+func (f *fakeStore) AuthorizeDownload(_ context.Context, p store.Principal, path string) (store.Decision, store.File, error) {
+	return f.withStatus(p, store.Read, path, "available")
+}
+func (f *fakeStore) PendingUpload(_ context.Context, p store.Principal, path string) (store.Decision, store.File, error) {
+	return f.withStatus(p, store.Write, path, "pending")
 }
 func (f *fakeStore) AuthorizeFolder(_ context.Context, p store.Principal, a store.Action, folder string) (store.Decision, error) {
+	if err := pgRefuses(p, folder); err != nil {
+		return store.Decision{}, err
+	}
+	if f.err != nil {
+		return store.Decision{}, f.err
+	}
 	if !f.folders[folder] {
 		return store.Decision{}, store.ErrForbidden
 	}
 	return store.Decision{Key: "customers/" + p.CustomerID + "/" + folder}, nil
 }
-func (f *fakeStore) RecordUpload(_ context.Context, p store.Principal, in store.FileIntent) (store.File, store.Decision, error) {
+func (f *fakeStore) RecordUpload(_ context.Context, p store.Principal, in store.FileIntent, issue func(store.Decision) (store.AuditEntry, error)) (store.File, store.Decision, error) {
+	if err := pgRefuses(p, in.ContentType, in.ChecksumSHA256); err != nil {
+		return store.File{}, store.Decision{}, err
+	}
 	d, err := f.decide(p, store.Write, in.Path)
-	return store.File{Path: in.Path}, d, err
+	if err != nil {
+		return store.File{}, d, err
+	}
+	a, err := issue(d)
+	if err != nil {
+		return store.File{}, d, err
+	}
+	a.Path, a.Action = in.Path, store.Write
+	f.written = append(f.written, in)
+	f.audits = append(f.audits, a)
+	return store.File{Path: in.Path, Status: "pending"}, d, nil
 }
 func (f *fakeStore) MarkAvailable(_ context.Context, p store.Principal, path string) error {
 	f.marked = append(f.marked, path)
 	return nil
 }
 func (f *fakeStore) ListReadable(_ context.Context, p store.Principal, folder, cursor string, limit int) ([]store.File, string, error) {
+	if err := pgRefuses(p, folder, cursor); err != nil {
+		return nil, "", err
+	}
 	return f.files, "", f.err
 }
 func (f *fakeStore) Audit(_ context.Context, p store.Principal, e store.AuditEntry) error {
+	if err := pgRefuses(p, e.Path, e.RequestID); err != nil {
+		return err
+	}
 	f.audits = append(f.audits, e)
 	return nil
 }
@@ -87,18 +146,49 @@ type fakeKeys struct {
 
 func (k fakeKeys) Get(context.Context) (*keysource.Material, error) { return k.m, k.err }
 
-type fakeUploads struct{ exists bool }
+type fakeUploads struct {
+	head    presign.ObjectInfo
+	headErr error
+	putErr  error
+}
 
-func (fakeUploads) Put(_ context.Context, r presign.PutRequest) (*presign.Request, error) {
+// lastPost is the last POST the handler asked to presign (tests run one at a time).
+var lastPost presign.PostRequest
+
+func (u fakeUploads) Put(_ context.Context, r presign.PutRequest) (*presign.Request, error) {
+	if u.putErr != nil {
+		return nil, u.putErr
+	}
 	return &presign.Request{Method: "PUT", URL: "https://s3.example/" + r.Key + "?X-Amz-Signature=abc",
 		Header: http.Header{"Content-Type": {r.ContentType}}, Expires: time.Unix(1900000900, 0)}, nil
 }
 func (fakeUploads) Post(_ context.Context, r presign.PostRequest) (*presign.PostForm, error) {
+	lastPost = r
 	return &presign.PostForm{URL: "https://s3.example/bucket", Fields: map[string]string{"key": r.Key}, Expires: time.Unix(1900000900, 0)}, nil
 }
-func (u fakeUploads) Exists(context.Context, string) (bool, error) { return u.exists, nil }
+func (u fakeUploads) Head(context.Context, string) (presign.ObjectInfo, error) {
+	if u.headErr != nil {
+		return presign.ObjectInfo{}, u.headErr
+	}
+	return u.head, nil
+}
 
-func newSigner(t *testing.T) *signing.Signer {
+const sumEmpty = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="
+
+// newFakeStore: the member may read q1.pdf (available) and write q2.pdf (pending,
+// 42 bytes), and read the folder "reports".
+func newFakeStore() *fakeStore {
+	return &fakeStore{
+		allow:   map[string]bool{"read q1.pdf": true, "write q2.pdf": true, "read missing.pdf": true, "read q2.pdf": true},
+		folders: map[string]bool{"reports": true},
+		stored: map[string]store.File{
+			"q1.pdf": {Path: "q1.pdf", Status: "available", Size: 3, ChecksumSHA256: sumEmpty},
+			"q2.pdf": {Path: "q2.pdf", Status: "pending", Size: 42, ChecksumSHA256: sumEmpty},
+		},
+	}
+}
+
+func newSigner(t testing.TB) *signing.Signer {
 	k, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	der, _ := x509.MarshalPKCS8PrivateKey(k)
 	s, err := signing.NewSigner("K2JCJMDEHXQW5F", pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}))
@@ -196,7 +286,7 @@ func TestHandlerTable(t *testing.T) {
 					t.Errorf("audit %+v", fs.audits)
 				}
 			}},
-		{name: "signed url for the caller's ip", req: event("POST", "/downloads", `{"path":"q1.pdf","ipRestriction":"sourceIp","startsAt":"2030-03-17T17:40:00Z"}`, member), status: 200,
+		{name: "signed url for the caller's ip", req: event("POST", "/downloads", `{"path":"q1.pdf","ipRestriction":"sourceIp","startsAt":"2030-03-17T17:47:00Z"}`, member), status: 200,
 			check: func(t *testing.T, b map[string]any, _ events.APIGatewayProxyResponse, fs *fakeStore) {
 				u, _ := url.Parse(b["url"].(string))
 				doc, _ := signing.DecodeURLSafe(u.Query().Get("Policy"))
@@ -227,19 +317,25 @@ func TestHandlerTable(t *testing.T) {
 					t.Errorf("audit %+v", fs.audits)
 				}
 			}},
-		{name: "upload post", req: event("POST", "/uploads", `{"path":"q2.pdf","contentType":"application/pdf","size":42,"checksumSha256":"x","method":"post"}`, member), status: 200,
+		{name: "upload post", req: event("POST", "/uploads", `{"path":"q2.pdf","contentType":"application/pdf","size":42,"checksumSha256":"47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=","method":"post"}`, member), status: 200,
 			check: func(t *testing.T, b map[string]any, _ events.APIGatewayProxyResponse, _ *fakeStore) {
 				if b["method"] != "POST" || b["fields"] == nil {
 					t.Errorf("%v", b)
 				}
 			}},
-		{name: "upload too large", req: event("POST", "/uploads", `{"path":"q2.pdf","contentType":"application/pdf","size":99999999999,"checksumSha256":"x"}`, member), status: 400, code: "invalid_request"},
-		{name: "upload bad method", req: event("POST", "/uploads", `{"path":"q2.pdf","contentType":"a/b","size":1,"checksumSha256":"x","method":"get"}`, member), status: 400, code: "invalid_request"},
-		{name: "upload conflict", req: event("POST", "/uploads", `{"path":"q2.pdf","contentType":"a/b","size":1,"checksumSha256":"x"}`, member), status: 409, code: "conflict",
+		{name: "upload too large", req: event("POST", "/uploads", `{"path":"q2.pdf","contentType":"application/pdf","size":99999999999,"checksumSha256":"47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="}`, member), status: 400, code: "invalid_request"},
+		{name: "upload bad method", req: event("POST", "/uploads", `{"path":"q2.pdf","contentType":"a/b","size":1,"checksumSha256":"47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=","method":"get"}`, member), status: 400, code: "invalid_request"},
+		{name: "upload conflict", req: event("POST", "/uploads", `{"path":"q2.pdf","contentType":"a/b","size":1,"checksumSha256":"47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="}`, member), status: 409, code: "conflict",
 			setup: func(s *fakeStore, _ *fakeKeys, _ *fakeUploads) { s.err = fmt.Errorf("%w: exists", store.ErrConflict) }},
-		{name: "complete before arrival", req: event("POST", "/uploads/complete", `{"path":"q2.pdf"}`, member), status: 409, code: "not_uploaded"},
+		{name: "complete before arrival", req: event("POST", "/uploads/complete", `{"path":"q2.pdf"}`, member), status: 409, code: "not_uploaded",
+			setup: func(_ *fakeStore, _ *fakeKeys, u *fakeUploads) { u.headErr = presign.ErrNotFound }},
+		{name: "complete with another size", req: event("POST", "/uploads/complete", `{"path":"q2.pdf"}`, member), status: 409, code: "not_uploaded",
+			setup: func(_ *fakeStore, _ *fakeKeys, u *fakeUploads) { u.head = presign.ObjectInfo{Size: 41} }},
+		{name: "complete nothing pending", req: event("POST", "/uploads/complete", `{"path":"q1.pdf"}`, member), status: 403, code: "forbidden"},
 		{name: "complete", req: event("POST", "/uploads/complete", `{"path":"q2.pdf"}`, member), status: 200,
-			setup: func(_ *fakeStore, _ *fakeKeys, u *fakeUploads) { u.exists = true },
+			setup: func(_ *fakeStore, _ *fakeKeys, u *fakeUploads) {
+				u.head = presign.ObjectInfo{Size: 42, ChecksumSHA256: sumEmpty}
+			},
 			check: func(t *testing.T, b map[string]any, _ events.APIGatewayProxyResponse, fs *fakeStore) {
 				if b["status"] != "available" || len(fs.marked) != 1 {
 					t.Errorf("%v %v", b, fs.marked)
@@ -255,54 +351,89 @@ func TestHandlerTable(t *testing.T) {
 				s.files = []store.File{{Path: "q1.pdf", ContentType: "application/pdf", Size: 3}}
 			},
 			check: func(t *testing.T, b map[string]any, _ events.APIGatewayProxyResponse, _ *fakeStore) {
-				if fmt.Sprint(b["files"]) != "[map[contentType:application/pdf path:q1.pdf size:3 updatedAt:0001-01-01T00:00:00Z]]" {
+				if fmt.Sprint(b["files"]) != "[map[checksumSha256: contentType:application/pdf path:q1.pdf size:3 updatedAt:0001-01-01T00:00:00Z]]" {
 					t.Errorf("%v", b["files"])
 				}
 			}},
 	}
+	runCases(t, signer, cases)
+}
+
+func runCases(t *testing.T, signer *signing.Signer, cases []apiCase) {
+	t.Helper()
 	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			fs := &fakeStore{allow: map[string]bool{"read q1.pdf": true, "write q2.pdf": true}, folders: map[string]bool{"reports": true}}
-			keys := &fakeKeys{m: &keysource.Material{Signer: signer, Domain: "d111111abcdef8.cloudfront.net", KeyName: "k1"}}
-			ups := &fakeUploads{}
-			if c.setup != nil {
-				c.setup(fs, keys, ups)
-			}
-			var logs bytes.Buffer
-			h := &api.Handler{Store: fs, Keys: keys, Uploads: ups, Now: func() time.Time { return now },
-				Logger: slog.New(slog.NewJSONHandler(&logs, nil))}
-			resp, err := h.Handle(context.Background(), c.req)
-			if err != nil {
-				t.Fatalf("handler returned an error: %v", err)
-			}
-			var body map[string]any
-			if err := json.Unmarshal([]byte(resp.Body), &body); err != nil {
-				t.Fatalf("body is not JSON: %q", resp.Body)
-			}
-			if resp.StatusCode != c.status {
-				t.Fatalf("status %d, want %d: %s", resp.StatusCode, c.status, resp.Body)
-			}
-			if c.code != "" {
-				if got := fmt.Sprint(body["error"].(map[string]any)["code"]); got != c.code {
-					t.Errorf("code %s, want %s", got, c.code)
-				}
-			}
-			if resp.Headers["Content-Type"] != "application/json" {
-				t.Error("not JSON")
-			}
-			// Logs are JSON, one line a request, and never carry URLs or signatures.
-			for _, line := range strings.Split(strings.TrimSpace(logs.String()), "\n") {
-				if !json.Valid([]byte(line)) {
-					t.Errorf("log line %q", line)
-				}
-			}
-			if strings.Contains(logs.String(), "https://") || strings.Contains(logs.String(), "Signature") {
-				t.Errorf("logs hold a URL: %s", logs.String())
-			}
-			if c.check != nil {
-				c.check(t, body, resp, fs)
-			}
-		})
+		t.Run(c.name, func(t *testing.T) { runCase(t, signer, c) })
+	}
+}
+
+// internalWords must never reach a client: package prefixes and database wording.
+var internalWords = []string{"signing:", "store:", "presign:", "keysource:", "SQLSTATE", "pgx", "pq:", "dial tcp", "ERROR:"}
+
+func runCase(t *testing.T, signer *signing.Signer, c apiCase) {
+	t.Helper()
+	fs := newFakeStore()
+	keys := &fakeKeys{m: &keysource.Material{Signer: signer, Domain: "d111111abcdef8.cloudfront.net", KeyName: "k1"}}
+	ups := &fakeUploads{}
+	if c.setup != nil {
+		c.setup(fs, keys, ups)
+	}
+	var logs bytes.Buffer
+	h := &api.Handler{Store: fs, Keys: keys, Uploads: ups, Now: func() time.Time { return now },
+		Logger: slog.New(slog.NewJSONHandler(&logs, nil))}
+	resp, err := h.Handle(context.Background(), c.req)
+	if err != nil {
+		t.Fatalf("handler returned an error: %v", err)
+	}
+	var body map[string]any
+	if err := json.Unmarshal([]byte(resp.Body), &body); err != nil {
+		t.Fatalf("body is not JSON: %q", resp.Body)
+	}
+	if resp.StatusCode != c.status {
+		t.Fatalf("status %d, want %d: %s", resp.StatusCode, c.status, resp.Body)
+	}
+	if c.code != "" {
+		if got := fmt.Sprint(body["error"].(map[string]any)["code"]); got != c.code {
+			t.Errorf("code %s, want %s", got, c.code)
+		}
+	}
+	checkAnswer(t, resp)
+	// Logs are JSON, one line a request, and never carry URLs or signatures.
+	for _, line := range strings.Split(strings.TrimSpace(logs.String()), "\n") {
+		if !json.Valid([]byte(line)) {
+			t.Errorf("log line %q", line)
+		}
+	}
+	if strings.Contains(logs.String(), "https://") || strings.Contains(logs.String(), "Signature") {
+		t.Errorf("logs hold a URL: %s", logs.String())
+	}
+	if c.check != nil {
+		c.check(t, body, resp, fs)
+	}
+}
+
+// checkAnswer holds for every answer: JSON, never cached, an error body with a code
+// and a message free of internal wording, Retry-After on a 503.
+func checkAnswer(t *testing.T, resp events.APIGatewayProxyResponse) {
+	t.Helper()
+	if resp.Headers["Content-Type"] != "application/json" || resp.Headers["Cache-Control"] != "no-store" {
+		t.Errorf("headers %v", resp.Headers)
+	}
+	if resp.StatusCode < 400 {
+		return
+	}
+	var e struct {
+		Error struct{ Code, Message string } `json:"error"`
+	}
+	if err := json.Unmarshal([]byte(resp.Body), &e); err != nil || e.Error.Code == "" || e.Error.Message == "" {
+		t.Errorf("error body %q", resp.Body)
+	}
+	for _, w := range internalWords {
+		if strings.Contains(e.Error.Message, w) {
+			t.Errorf("message %q carries internal wording %q", e.Error.Message, w)
+		}
+	}
+	if resp.StatusCode == http.StatusServiceUnavailable && resp.Headers["Retry-After"] == "" {
+		t.Error("503 without Retry-After")
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -24,7 +25,15 @@ type OAuth struct {
 	// RedirectURL must be a callback URL of the app client. Default:
 	// http://localhost:8976/callback (the identity construct's default).
 	RedirectURL string
-	HTTP        *http.Client
+	// HTTP calls the token endpoint, and is left as given. Default: one built from
+	// Timeouts at first use (see Client.HTTP).
+	HTTP *http.Client
+	// Timeouts shape the default HTTP client; Timeouts.Call bounds each token request
+	// in any case. Zero fields take the defaults.
+	Timeouts Timeouts
+
+	defaultOnce sync.Once
+	defaultHTTP *http.Client
 }
 
 // Tokens are what sign-in returns.
@@ -45,7 +54,8 @@ func (o *OAuth) client() *http.Client {
 	if o.HTTP != nil {
 		return o.HTTP
 	}
-	return &http.Client{Timeout: 30 * time.Second}
+	o.defaultOnce.Do(func() { o.defaultHTTP = newHTTPClient(o.Timeouts) })
+	return o.defaultHTTP
 }
 
 func randomString(n int) string {
@@ -136,6 +146,8 @@ func (o *OAuth) Refresh(ctx context.Context, refreshToken string) (*Tokens, erro
 }
 
 func (o *OAuth) token(ctx context.Context, form url.Values) (*Tokens, error) {
+	ctx, cancel := o.Timeouts.callContext(ctx)
+	defer cancel()
 	form.Set("client_id", o.ClientID)
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimSuffix(o.Domain, "/")+"/oauth2/token", strings.NewReader(form.Encode()))
 	if err != nil {
@@ -162,34 +174,92 @@ func (o *OAuth) token(ctx context.Context, form url.Values) (*Tokens, error) {
 	return &Tokens{IDToken: out.IDToken, RefreshToken: out.RefreshToken, ExpiresAt: time.Now().Add(time.Duration(out.ExpiresIn) * time.Second)}, nil
 }
 
-// RefreshingTokens is a TokenSource that refreshes a minute before expiry.
+// RefreshingTokens is a TokenSource that refreshes a minute before expiry. It is safe
+// for concurrent use: one refresh runs at a time, and callers arriving meanwhile wait
+// for its result instead of refreshing again.
 type RefreshingTokens struct {
-	OAuth  *OAuth
+	OAuth *OAuth
+	// Tokens are the tokens to start from. Token replaces them when it refreshes, so
+	// once Token may be running read them with Current instead.
 	Tokens *Tokens
 	// Save, when set, is called with refreshed tokens (to cache them).
 	Save func(*Tokens) error
+
+	mu       sync.Mutex   // guards Tokens and inflight
+	inflight *tokenFlight // the refresh under way, if any
 }
 
-// Token returns a valid ID token.
+// tokenFlight is one refresh; done is closed once tok and err are set.
+type tokenFlight struct {
+	done chan struct{}
+	tok  *Tokens
+	err  error
+}
+
+// Token returns a valid ID token, refreshing it when it is due.
 func (r *RefreshingTokens) Token(ctx context.Context) (string, error) {
-	if r.Tokens == nil {
-		return "", ErrUnauthenticated
+	id, f, err := r.valid(ctx)
+	if f == nil {
+		return id, err
 	}
-	if time.Until(r.Tokens.ExpiresAt) > time.Minute {
-		return r.Tokens.IDToken, nil
+	select {
+	case <-ctx.Done():
+		return "", ctx.Err()
+	case <-f.done:
 	}
-	if r.Tokens.RefreshToken == "" || r.OAuth == nil {
-		return "", ErrUnauthenticated
+	if f.err != nil {
+		return "", f.err
 	}
-	t, err := r.OAuth.Refresh(ctx, r.Tokens.RefreshToken)
-	if err != nil {
-		return "", err
+	return f.tok.IDToken, nil
+}
+
+// Current returns the tokens now held (nil if none): the latest refreshed ones once
+// Token has refreshed.
+func (r *RefreshingTokens) Current() *Tokens {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.Tokens
+}
+
+// valid returns the ID token if it is not due, else the refresh to wait for, starting
+// one unless one is under way.
+func (r *RefreshingTokens) valid(ctx context.Context) (string, *tokenFlight, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	t := r.Tokens
+	switch {
+	case t == nil:
+		return "", nil, ErrUnauthenticated
+	case time.Until(t.ExpiresAt) > time.Minute:
+		return t.IDToken, nil, nil
+	case r.inflight != nil:
+		return "", r.inflight, nil
+	case t.RefreshToken == "" || r.OAuth == nil:
+		return "", nil, ErrUnauthenticated
 	}
-	r.Tokens = t
-	if r.Save != nil {
-		if err := r.Save(t); err != nil {
-			return "", err
+	r.inflight = &tokenFlight{done: make(chan struct{})}
+	// Detached from ctx so that the caller giving up does not fail the others waiting;
+	// OAuth's Timeouts.Call still bounds it.
+	go r.refresh(context.WithoutCancel(ctx), r.inflight, t.RefreshToken)
+	return "", r.inflight, nil
+}
+
+// refresh runs flight f: it trades the refresh token, saves and installs the result,
+// then wakes the waiters.
+func (r *RefreshingTokens) refresh(ctx context.Context, f *tokenFlight, refreshToken string) {
+	defer close(f.done)
+	f.tok, f.err = r.OAuth.Refresh(ctx, refreshToken)
+	if f.err == nil && r.Save != nil {
+		// Saved before it is installed, so saves never run concurrently or out of order.
+		if err := r.Save(f.tok); err != nil {
+			f.err = fmt.Errorf("signet: save refreshed tokens: %w", err)
 		}
 	}
-	return t.IDToken, nil
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if f.tok != nil {
+		// Installed even if saving failed: the tokens are valid for this process.
+		r.Tokens = f.tok
+	}
+	r.inflight = nil
 }

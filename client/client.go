@@ -2,6 +2,12 @@
 // OAuth authorization-code flow with PKCE against the Cognito hosted UI), asks the API
 // for signed URLs and presigned uploads, and moves the bytes directly to S3 and from
 // CloudFront. cmd/signet is its command-line tool.
+//
+// Unless given an *http.Client, Client and OAuth build one whose transport bounds the
+// connect (10 s), the TLS handshake (10 s) and the wait for response headers (30 s),
+// and closes idle connections after 90 s; each small JSON call is also bounded as a
+// whole (30 s). Uploads and downloads have no overall limit, since a big file may take
+// long while bytes flow: the caller's context ends them. See Timeouts.
 package client
 
 import (
@@ -19,6 +25,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -38,9 +45,15 @@ type Client struct {
 	// BaseURL of the API stage, e.g. https://abc.execute-api.eu-west-1.amazonaws.com/v1.
 	BaseURL string
 	Tokens  TokenSource
-	// HTTP is used for the API, S3 and CloudFront. Default: a client with a 60 s timeout
-	// for API calls; transfers use the caller's context.
+	// HTTP is used for the API, S3 and CloudFront, and left as given. Default: one
+	// built from Timeouts, made at first use and reused so connections are pooled.
 	HTTP *http.Client
+	// Timeouts shape the default HTTP client; Timeouts.Call bounds each API call in
+	// any case. Zero fields take the defaults.
+	Timeouts Timeouts
+
+	defaultOnce sync.Once
+	defaultHTTP *http.Client
 }
 
 // Sentinel errors an *APIError matches with errors.Is.
@@ -87,11 +100,14 @@ func (c *Client) http() *http.Client {
 	if c.HTTP != nil {
 		return c.HTTP
 	}
-	return http.DefaultClient
+	c.defaultOnce.Do(func() { c.defaultHTTP = newHTTPClient(c.Timeouts) })
+	return c.defaultHTTP
 }
 
 // call sends a JSON request to the API and decodes the JSON answer into out.
 func (c *Client) call(ctx context.Context, method, path string, query url.Values, in, out any) error {
+	ctx, cancel := c.Timeouts.callContext(ctx)
+	defer cancel()
 	var body io.Reader
 	if in != nil {
 		b, err := json.Marshal(in)

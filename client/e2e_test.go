@@ -268,7 +268,16 @@ func TestAnotherCustomerCannotReachTheFile(t *testing.T) {
 			t.Fatalf("%q: %v", p, err)
 		}
 	}
-	// Mallory's own signed URL, pointed at Acme's object, fails CloudFront's check.
+	// Globex has no secret.txt: no URL is signed for a file that does not exist.
+	if _, _, err := mallory.DownloadURL(ctx, "secret.txt", client.DownloadOptions{}); !errors.Is(err, client.ErrNotFound) {
+		t.Fatalf("URL for a missing file: %v", err)
+	}
+	// Mallory's own signed URL for a Globex file, pointed at Acme's object, fails
+	// CloudFront's check.
+	if _, err := w.admin.Exec(ctx, `INSERT INTO files (customer_id, path, content_type, size_bytes, checksum_sha256, status, created_by)
+		VALUES ('globex', 'secret.txt', 'text/plain', 1, '47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=', 'available', 'x')`); err != nil {
+		t.Fatal(err)
+	}
 	u, _, err := mallory.DownloadURL(ctx, "secret.txt", client.DownloadOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -379,7 +388,7 @@ func TestLoginWithPKCE(t *testing.T) {
 	}
 	tok.ExpiresAt = time.Now() // due for refresh
 	src := &client.RefreshingTokens{OAuth: o, Tokens: tok}
-	if id, err := src.Token(ctx); err != nil || id != "id-2" || src.Tokens.RefreshToken != "refresh-1" {
+	if id, err := src.Token(ctx); err != nil || id != "id-2" || src.Current().RefreshToken != "refresh-1" {
 		t.Fatalf("refresh: %q %v", id, err)
 	}
 }

@@ -59,7 +59,7 @@ func (p *Presigner) StartMultipart(ctx context.Context, key, contentType string,
 	}
 	created, err := p.client.CreateMultipartUpload(ctx, in)
 	if err != nil {
-		return nil, fmt.Errorf("create multipart upload: %w", err)
+		return nil, s3Error("create multipart upload", err)
 	}
 	m := &Multipart{Key: key, UploadID: aws.ToString(created.UploadId), Expires: p.cfg.Now().Add(life)}
 	for i := 1; i <= n; i++ {
@@ -68,7 +68,7 @@ func (p *Presigner) StartMultipart(ctx context.Context, key, contentType string,
 		}, s3.WithPresignExpires(life))
 		if err != nil {
 			_ = p.Abort(ctx, key, m.UploadID)
-			return nil, fmt.Errorf("presign part %d: %w", i, err)
+			return nil, fmt.Errorf("presign part %d: %w", i, redacted{err})
 		}
 		m.Parts = append(m.Parts, toRequest(out.Method, out.URL, out.SignedHeader, m.Expires))
 	}
@@ -103,16 +103,19 @@ func (p *Presigner) CompleteMultipart(ctx context.Context, key, uploadID string,
 		MultipartUpload: &s3types.CompletedMultipartUpload{Parts: done},
 	})
 	if err != nil {
-		return fmt.Errorf("complete multipart upload: %w", err)
+		return s3Error("complete multipart upload", err)
 	}
 	return nil
 }
 
 // Abort cancels an upload and frees its parts.
 func (p *Presigner) Abort(ctx context.Context, key, uploadID string) error {
+	if err := checkKey(key); err != nil {
+		return err
+	}
 	_, err := p.client.AbortMultipartUpload(ctx, &s3.AbortMultipartUploadInput{Bucket: aws.String(p.cfg.Bucket), Key: aws.String(key), UploadId: aws.String(uploadID)})
 	if err != nil {
-		return fmt.Errorf("abort multipart upload: %w", err)
+		return s3Error("abort multipart upload", err)
 	}
 	return nil
 }

@@ -1,8 +1,15 @@
 // Package presign makes the S3 presigned requests Signet hands to clients, so bytes
-// go straight between the client and S3: PUT (Content-Length, Content-Type and
-// x-amz-checksum-sha256 signed, so S3 refuses any other body), POST (a policy with
-// content-length-range, the exact key, the content type and SSE-KMS fields), GET, and
-// multipart uploads (create and complete as API calls, one presigned URL per part).
+// go straight between the client and S3: PUT (Content-Length, Content-Type,
+// x-amz-checksum-sha256 and, with a KMS key, the SSE-KMS headers signed for every
+// size including 0, so S3 refuses any other body), POST (a policy with an exact
+// content-length-range, the exact key, the exact content type, optionally the
+// SHA-256 checksum, and the SSE-KMS fields), GET, and multipart uploads (create and
+// complete as API calls, one presigned URL per part). Head reports what arrived.
+//
+// Calls that reach S3 (Head, Exists, the multipart calls) last no longer than ctx
+// allows, the SDK's retries included; when S3 cannot be reached, times out, fails
+// (5xx) or throttles, their error wraps ErrUnavailable. No error message carries a
+// URL's query (where a signature, credential or token would be) or credentials.
 //
 // Lifetimes are bounded: at most Config.MaxLifetime (default 1 hour, never more than
 // the 7 days SigV4 allows), and never past the expiry of the credentials that sign
@@ -19,6 +26,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -44,6 +52,10 @@ const (
 var (
 	ErrBadRequest  = errors.New("presign: bad request")
 	ErrCredentials = errors.New("presign: signing credentials unusable")
+	// ErrUnavailable: S3 could not be reached, timed out, failed (5xx) or throttled.
+	ErrUnavailable = errors.New("presign: storage unavailable")
+	// ErrNotFound: no object has the key.
+	ErrNotFound = errors.New("presign: object not found")
 )
 
 // Config configures a Presigner.
@@ -98,7 +110,7 @@ func (p *Presigner) lifetime(ctx context.Context, want time.Duration) (time.Dura
 	}
 	creds, err := p.client.Options().Credentials.Retrieve(ctx)
 	if err != nil {
-		return 0, fmt.Errorf("%w: %v", ErrCredentials, err)
+		return 0, fmt.Errorf("%w: %w", ErrCredentials, redacted{err})
 	}
 	if creds.CanExpire {
 		left := creds.Expires.Sub(p.cfg.Now()) - 30*time.Second // margin for clock skew
@@ -142,20 +154,11 @@ func checkContentType(ct string) error {
 	return nil
 }
 
-// Put presigns a PUT whose Content-Length, Content-Type and x-amz-checksum-sha256 are
-// signed.
+// Put presigns a PUT whose Content-Length, Content-Type, x-amz-checksum-sha256 and,
+// with Config.KMSKeyID, SSE-KMS headers are signed, whatever the size (0 included).
 func (p *Presigner) Put(ctx context.Context, r PutRequest) (*Request, error) {
-	if err := checkKey(r.Key); err != nil {
+	if err := checkPut(r); err != nil {
 		return nil, err
-	}
-	if err := checkContentType(r.ContentType); err != nil {
-		return nil, err
-	}
-	if r.ContentLength < 0 || r.ContentLength > MaxPutSize {
-		return nil, fmt.Errorf("%w: content length %d (at most %d in one PUT; use multipart)", ErrBadRequest, r.ContentLength, int64(MaxPutSize))
-	}
-	if sum, err := base64.StdEncoding.DecodeString(r.ChecksumSHA256); err != nil || len(sum) != 32 {
-		return nil, fmt.Errorf("%w: checksum %q is not a base64 SHA-256", ErrBadRequest, r.ChecksumSHA256)
 	}
 	life, err := p.lifetime(ctx, r.Lifetime)
 	if err != nil {
@@ -172,11 +175,43 @@ func (p *Presigner) Put(ctx context.Context, r PutRequest) (*Request, error) {
 		in.ServerSideEncryption = s3types.ServerSideEncryptionAwsKms
 		in.SSEKMSKeyId = aws.String(p.cfg.KMSKeyID)
 	}
-	out, err := p.presign.PresignPutObject(ctx, in, s3.WithPresignExpires(life))
+	opts := []func(*s3.PresignOptions){s3.WithPresignExpires(life), keepContentType}
+	if r.ContentLength == 0 {
+		opts = append(opts, func(o *s3.PresignOptions) { o.Presigner = emptyBodySigner{} })
+	}
+	out, err := p.presign.PresignPutObject(ctx, in, opts...)
 	if err != nil {
-		return nil, fmt.Errorf("presign put: %w", err)
+		return nil, fmt.Errorf("presign put: %w", redacted{err})
 	}
 	return toRequest(out.Method, out.URL, out.SignedHeader, p.cfg.Now().Add(life)), nil
+}
+
+func checkPut(r PutRequest) error {
+	if err := checkKey(r.Key); err != nil {
+		return err
+	}
+	if err := checkContentType(r.ContentType); err != nil {
+		return err
+	}
+	if r.ContentLength < 0 || r.ContentLength > MaxPutSize {
+		return fmt.Errorf("%w: content length %d (at most %d in one PUT; use multipart)", ErrBadRequest, r.ContentLength, int64(MaxPutSize))
+	}
+	return checkChecksum(r.ChecksumSHA256)
+}
+
+func checkChecksum(sum string) error {
+	if b, err := base64.StdEncoding.DecodeString(sum); err != nil || len(b) != 32 {
+		return fmt.Errorf("%w: checksum %q is not a base64 SHA-256", ErrBadRequest, clip(sum))
+	}
+	return nil
+}
+
+// clip shortens caller input echoed in an error message.
+func clip(s string) string {
+	if len(s) > 64 {
+		return s[:64] + "..."
+	}
+	return s
 }
 
 // Get presigns a GET of key (S3 directly; downloads normally go through CloudFront).
@@ -190,7 +225,7 @@ func (p *Presigner) Get(ctx context.Context, key string, lifetime time.Duration)
 	}
 	out, err := p.presign.PresignGetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(p.cfg.Bucket), Key: aws.String(key)}, s3.WithPresignExpires(life))
 	if err != nil {
-		return nil, fmt.Errorf("presign get: %w", err)
+		return nil, fmt.Errorf("presign get: %w", redacted{err})
 	}
 	return toRequest(out.Method, out.URL, out.SignedHeader, p.cfg.Now().Add(life)), nil
 }
@@ -206,18 +241,44 @@ func toRequest(method, url string, h http.Header, exp time.Time) *Request {
 	return &Request{Method: method, URL: url, Header: hdr, Expires: exp}
 }
 
-// Exists reports whether key is in the bucket (HeadObject with the signer's role).
-func (p *Presigner) Exists(ctx context.Context, key string) (bool, error) {
+// ObjectInfo is what S3 reports of a stored object.
+type ObjectInfo struct {
+	Size        int64
+	ContentType string
+	// ChecksumSHA256 is the base64 SHA-256 of the whole object if S3 stores one (an
+	// upload sent x-amz-checksum-sha256), else "". A multipart upload's composite
+	// checksum (a hash of part hashes, "...-N") is not one and is left out.
+	ChecksumSHA256 string
+}
+
+// Head reports the object at key (HeadObject with the signer's role, checksum mode
+// enabled); ErrNotFound if there is none.
+func (p *Presigner) Head(ctx context.Context, key string) (ObjectInfo, error) {
 	if err := checkKey(key); err != nil {
-		return false, err
+		return ObjectInfo{}, err
 	}
-	_, err := p.client.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(p.cfg.Bucket), Key: aws.String(key)})
-	if err == nil {
-		return true, nil
-	}
+	out, err := p.client.HeadObject(ctx, &s3.HeadObjectInput{
+		Bucket: aws.String(p.cfg.Bucket), Key: aws.String(key), ChecksumMode: s3types.ChecksumModeEnabled,
+	})
 	var nf *s3types.NotFound
 	if errors.As(err, &nf) {
+		return ObjectInfo{}, fmt.Errorf("%w: %s", ErrNotFound, key)
+	}
+	if err != nil {
+		return ObjectInfo{}, s3Error("head object", err)
+	}
+	info := ObjectInfo{Size: aws.ToInt64(out.ContentLength), ContentType: aws.ToString(out.ContentType), ChecksumSHA256: aws.ToString(out.ChecksumSHA256)}
+	if out.ChecksumType == s3types.ChecksumTypeComposite || strings.Contains(info.ChecksumSHA256, "-") {
+		info.ChecksumSHA256 = ""
+	}
+	return info, nil
+}
+
+// Exists reports whether key is in the bucket (Head).
+func (p *Presigner) Exists(ctx context.Context, key string) (bool, error) {
+	_, err := p.Head(ctx, key)
+	if errors.Is(err, ErrNotFound) {
 		return false, nil
 	}
-	return false, fmt.Errorf("head object: %w", err)
+	return err == nil, err
 }

@@ -170,9 +170,17 @@ func TestExpiredURLIsRefused(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A zero-byte PUT is signed by presign's own signer (emptybody.go): it expires too.
+	put, err := p.Put(context.Background(), presign.PutRequest{Key: unique() + "/late.txt", ContentType: "text/plain", ChecksumSHA256: sha(nil)})
+	if err != nil {
+		t.Fatal(err)
+	}
 	time.Sleep(2100 * time.Millisecond)
 	if status, resp := do(t, get, get.Header, nil); status != 403 || !strings.Contains(resp, "AccessDenied") {
 		t.Fatalf("expired GET: %d %s", status, resp)
+	}
+	if status, resp := do(t, put, put.Header, nil); status != 403 || !strings.Contains(resp, "AccessDenied") {
+		t.Fatalf("expired zero-byte PUT: %d %s", status, resp)
 	}
 }
 
@@ -317,8 +325,8 @@ func TestBadRequestsAreRefused(t *testing.T) {
 	if !strings.Contains(r.URL, "x-amz-server-side-encryption") || r.Header.Get("X-Amz-Server-Side-Encryption") != "aws:kms" {
 		t.Errorf("SSE-KMS not signed: %s %v", r.URL, r.Header)
 	}
-	if _, err := p.Post(ctx, presign.PostRequest{Key: "acme/a", ContentType: "text/plain", MaxSize: 0}); !errors.Is(err, presign.ErrBadRequest) {
-		t.Errorf("post without max size: %v", err)
+	if _, err := p.Post(ctx, presign.PostRequest{Key: "acme/a", ContentType: "text/plain", MinSize: 1, MaxSize: 0}); !errors.Is(err, presign.ErrBadRequest) {
+		t.Errorf("post with min size above max size: %v", err)
 	}
 	if _, err := presign.PartCount(100<<30*1024, presign.MinPartSize); !errors.Is(err, presign.ErrBadRequest) {
 		t.Error("too many parts accepted")

@@ -125,8 +125,7 @@ func ValidateSecureBucketProps(props *SecureBucketProps) error {
 		c.Fail("LogRetention", props.LogRetention.ToHumanString(), "applies only to the log bucket Signet creates; it cannot be set together with AccessLogBucket")
 	}
 	if props.CorsMaxAge != nil {
-		s := props.CorsMaxAge.ToSeconds(nil)
-		if *s < 0 || *s > 86400 {
+		if s := propcheck.Seconds(props.CorsMaxAge); s < 0 || s > 86400 {
 			c.Fail("CorsMaxAge", props.CorsMaxAge.ToHumanString(), "must be between 0 and 24 hours")
 		}
 	}
@@ -135,7 +134,7 @@ func ValidateSecureBucketProps(props *SecureBucketProps) error {
 
 // NewSecureBucket creates the file bucket and, unless given, its key and log bucket.
 func NewSecureBucket(scope constructs.Construct, id string, props *SecureBucketProps) *SecureBucket {
-	propcheck.Must(ValidateSecureBucketProps(props))
+	propcheck.MustAt(scope, id, ValidateSecureBucketProps(props))
 	if props == nil {
 		props = &SecureBucketProps{}
 	}

@@ -168,19 +168,12 @@ var (
 // ValidateDistributionProps checks props without building anything.
 func ValidateDistributionProps(props *DistributionProps) error {
 	c := propcheck.Checker{Construct: "cdn"}
-	if props == nil || props.Bucket == nil {
-		c.Fail("Bucket", nil, "is required")
-		return c.Err()
+	if props == nil {
+		props = &DistributionProps{}
 	}
+	checkBucket(&c, props)
 	if r := props.OriginShieldRegion; propcheck.Resolved(r) && !originShieldRegions[*r] {
 		c.Fail("OriginShieldRegion", *r, "is not a region where CloudFront runs Origin Shield")
-	}
-	if props.OriginShieldRegion == nil {
-		if r := props.Bucket.Env().Region; propcheck.Resolved(r) {
-			if _, ok := OriginShieldRegionFor(*r); !ok {
-				c.Fail("OriginShieldRegion", nil, "has no default for a bucket in %q; set it to the nearest Origin Shield region", *r)
-			}
-		}
 	}
 	for name, v := range props.OriginCustomHeaders {
 		lower := strings.ToLower(name)
@@ -281,10 +274,30 @@ func ValidateDistributionProps(props *DistributionProps) error {
 	return c.Err()
 }
 
+// checkBucket rejects a missing bucket, one without a physical name, and one in a
+// region without a default Origin Shield region when none is set.
+func checkBucket(c *propcheck.Checker, props *DistributionProps) {
+	if props.Bucket == nil {
+		c.Fail("Bucket", nil, "is required")
+		return
+	}
+	if physicalBucketName(props.Bucket) == nil {
+		c.Fail("Bucket", *props.Bucket.Node().Path(), "has no physical name, so the origin would reference the bucket and the key policy could not name this distribution without a cycle; create it with bucket.NewSecureBucket or give it a BucketName")
+	}
+	if props.OriginShieldRegion != nil {
+		return
+	}
+	if r := props.Bucket.Env().Region; propcheck.Resolved(r) {
+		if _, ok := OriginShieldRegionFor(*r); !ok {
+			c.Fail("OriginShieldRegion", nil, "has no default for a bucket in %q; set it to the nearest Origin Shield region", *r)
+		}
+	}
+}
+
 // NewDistribution creates the distribution, its origin access control and response
 // headers policy, and adds the exact-ARN statements to the bucket and key policies.
 func NewDistribution(scope constructs.Construct, id string, props *DistributionProps) *Distribution {
-	propcheck.Must(ValidateDistributionProps(props))
+	propcheck.MustAt(scope, id, ValidateDistributionProps(props))
 	c := constructs.NewConstruct(scope, jsii.String(id))
 	d := &Distribution{Construct: c}
 
@@ -455,7 +468,7 @@ func NewDistribution(scope constructs.Construct, id string, props *DistributionP
 }
 
 // grantOriginAccess adds the exact-ARN statements to the bucket policy and the data
-// key's policy.
+// key's policy; an imported bucket or key fails synth, both reported at once.
 func (d *Distribution) grantOriginAccess(props *DistributionProps) {
 	condition := &map[string]any{"StringEquals": map[string]any{"AWS:SourceArn": d.DistributionArn}}
 	cloudfront := awsiam.NewServicePrincipal(jsii.String("cloudfront.amazonaws.com"), nil)
@@ -466,6 +479,7 @@ func (d *Distribution) grantOriginAccess(props *DistributionProps) {
 		s3Actions = append(s3Actions, jsii.String("s3:PutObject"))
 		kmsActions = append(kmsActions, jsii.String("kms:Encrypt"), jsii.String("kms:GenerateDataKey*"))
 	}
+	c := propcheck.Checker{Construct: "cdn"}
 	res := props.Bucket.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Sid:        jsii.String("AllowSignetCloudFrontOrigin"),
 		Principals: &[]awsiam.IPrincipal{cloudfront},
@@ -474,37 +488,36 @@ func (d *Distribution) grantOriginAccess(props *DistributionProps) {
 		Conditions: condition,
 	}))
 	if res == nil || res.StatementAdded == nil || !*res.StatementAdded {
-		propcheck.Must(&propcheck.Error{Construct: "cdn", Prop: "Bucket", Value: *props.Bucket.BucketName(),
-			Reason: "is imported, so its bucket policy cannot admit this distribution; use a bucket created in this app"})
+		c.Fail("Bucket", *props.Bucket.BucketName(), "is imported, so its bucket policy cannot admit this distribution; use a bucket created in this app")
 	}
 	key := props.BucketKey
 	if key == nil {
 		key = props.Bucket.EncryptionKey()
 	}
-	if key == nil {
-		return
+	if key != nil {
+		grantKey(&c, key, awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Sid:        jsii.String("AllowSignetCloudFrontDecrypt"),
+			Principals: &[]awsiam.IPrincipal{cloudfront},
+			Actions:    &kmsActions,
+			Resources:  jsii.Strings("*"),
+			Conditions: condition,
+		}))
 	}
-	kres := key.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Sid:        jsii.String("AllowSignetCloudFrontDecrypt"),
-		Principals: &[]awsiam.IPrincipal{cloudfront},
-		Actions:    &kmsActions,
-		Resources:  jsii.Strings("*"),
-		Conditions: condition,
-	}), jsii.Bool(true))
-	if kres == nil || kres.StatementAdded == nil || !*kres.StatementAdded {
-		propcheck.Must(&propcheck.Error{Construct: "cdn", Prop: "BucketKey", Value: *key.KeyArn(),
-			Reason: "is imported, so its key policy cannot admit this distribution; use a key created in this app"})
+	propcheck.Must(propcheck.At(*d.Node().Path(), c.Err()))
+}
+
+// grantKey adds statement to key's policy, or records that key is imported.
+func grantKey(c *propcheck.Checker, key awskms.IKey, statement awsiam.PolicyStatement) {
+	res := key.AddToResourcePolicy(statement, jsii.Bool(true))
+	if res == nil || res.StatementAdded == nil || !*res.StatementAdded {
+		c.Fail("BucketKey", *key.KeyArn(), "is imported, so its key policy cannot admit this distribution; use a key created in this app")
 	}
 }
 
 // originBucket returns a stand-in for bucket whose name and regional domain name are
 // plain strings, so the origin carries no CloudFormation reference to the bucket.
 func originBucket(scope constructs.Construct, bucket awss3.IBucket) awss3.IBucket {
-	name := physicalBucketName(bucket)
-	if name == nil {
-		propcheck.Must(&propcheck.Error{Construct: "cdn", Prop: "Bucket", Value: *bucket.Node().Path(),
-			Reason: "has no physical name, so the origin would reference the bucket and the key policy could not name this distribution without a cycle; create it with bucket.NewSecureBucket or give it a BucketName"})
-	}
+	name := physicalBucketName(bucket) // not nil: ValidateDistributionProps checked
 	region := bucket.Env().Region
 	domain := awscdk.Fn_Join(jsii.String(""), &[]*string{name, jsii.String(".s3."), region, jsii.String("."), awscdk.Aws_URL_SUFFIX()})
 	return awss3.Bucket_FromBucketAttributes(scope, jsii.String("Origin"), &awss3.BucketAttributes{

@@ -98,13 +98,13 @@ func ValidateMetadataDatabaseProps(props *MetadataDatabaseProps) error {
 		c.Fail("MinCapacity", *props.MinCapacity, "is above MaxCapacity %v", *props.MaxCapacity)
 	}
 	if d := props.AutoPause; d != nil {
-		if s := *d.ToSeconds(nil); s < 300 || s > 86400 {
-			c.Fail("AutoPause", d.ToHumanString(), "must be from 5 minutes to 1 day")
+		if s := propcheck.Seconds(d); s < 300 || s > 86400 || !propcheck.Whole(s) {
+			c.Fail("AutoPause", d.ToHumanString(), "must be whole seconds from 5 minutes to 1 day")
 		}
 	}
 	if d := props.BackupRetention; d != nil {
-		if days := *d.ToDays(nil); days < 7 || days > 35 {
-			c.Fail("BackupRetention", d.ToHumanString(), "must be from 7 to 35 days")
+		if days := propcheck.Days(d); days < 7 || days > 35 || !propcheck.Whole(days) {
+			c.Fail("BackupRetention", d.ToHumanString(), "must be a whole number of days from 7 to 35")
 		}
 	}
 	if n := props.DatabaseName; propcheck.Resolved(n) && !validIdent(*n) {
@@ -128,7 +128,7 @@ func validIdent(s string) bool {
 
 // NewMetadataDatabase creates the database.
 func NewMetadataDatabase(scope constructs.Construct, id string, props *MetadataDatabaseProps) *MetadataDatabase {
-	propcheck.Must(ValidateMetadataDatabaseProps(props))
+	propcheck.MustAt(scope, id, ValidateMetadataDatabaseProps(props))
 	if props == nil {
 		props = &MetadataDatabaseProps{}
 	}
@@ -260,7 +260,7 @@ func NewMetadataDatabase(scope constructs.Construct, id string, props *MetadataD
 	})
 	d.Cluster.Secret().GrantRead(d.Migrator.Role, nil)
 	checksum, err := migrate.Checksum()
-	propcheck.Must(err)
+	propcheck.Must(propcheck.At(*c.Node().Path(), err))
 	d.Schema = awscdk.NewCustomResource(c, jsii.String("Schema"), &awscdk.CustomResourceProps{
 		ServiceToken: d.Migrator.Function.FunctionArn(),
 		ResourceType: jsii.String("Custom::SignetSchema"),

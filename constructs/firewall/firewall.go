@@ -18,6 +18,7 @@
 package firewall
 
 import (
+	"errors"
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -76,20 +77,25 @@ func ValidateWebAclProps(props *WebAclProps) error {
 	return c.Err()
 }
 
+// checkRegion rejects a CLOUDFRONT-scope web ACL in a stack outside us-east-1.
+func checkRegion(stack awscdk.Stack, props *WebAclProps) error {
+	if r := stack.Region(); !props.Regional && propcheck.Resolved(r) && *r != "us-east-1" {
+		return &propcheck.Error{Construct: "firewall", Prop: "scope", Value: *r,
+			Reason: "is the stack's region; a CLOUDFRONT-scope web ACL must be created in a us-east-1 stack"}
+	}
+	return nil
+}
+
 // NewWebAcl creates the web ACL in scope's stack, which must be in us-east-1.
 func NewWebAcl(scope constructs.Construct, id string, props *WebAclProps) *WebAcl {
-	propcheck.Must(ValidateWebAclProps(props))
 	if props == nil {
 		props = &WebAclProps{}
 	}
 	stack := awscdk.Stack_Of(scope)
+	propcheck.MustAt(scope, id, errors.Join(ValidateWebAclProps(props), checkRegion(stack, props)))
 	scopeName := "CLOUDFRONT"
 	if props.Regional {
 		scopeName = "REGIONAL"
-	}
-	if r := stack.Region(); !props.Regional && propcheck.Resolved(r) && *r != "us-east-1" {
-		propcheck.Must(&propcheck.Error{Construct: "firewall", Prop: "scope", Value: *r,
-			Reason: "is the stack's region; a CLOUDFRONT-scope web ACL must be created in a us-east-1 stack"})
 	}
 	removal := propcheck.RemovalOrRetain(props.RemovalPolicy)
 	limit := float64(DefaultRateLimit)

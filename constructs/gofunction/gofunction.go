@@ -23,6 +23,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -91,31 +92,48 @@ var BuildFlags = []string{"-tags", "lambda.norpc", "-trimpath", "-ldflags", "-s 
 // ValidateGoFunctionProps checks props without building anything.
 func ValidateGoFunctionProps(props *GoFunctionProps) error {
 	c := propcheck.Checker{Construct: "gofunction"}
-	if props == nil || props.ImportPath == "" {
-		c.Fail("ImportPath", "", "is required: the import path of a Go main package")
-		return c.Err()
+	if props == nil {
+		props = &GoFunctionProps{}
 	}
-	if strings.HasPrefix(props.ImportPath, ".") || strings.HasPrefix(props.ImportPath, "/") || strings.ContainsAny(props.ImportPath, " \\") {
+	switch {
+	case props.ImportPath == "":
+		c.Fail("ImportPath", "", "is required: the import path of a Go main package")
+	case !importPathOK(props.ImportPath):
 		c.Fail("ImportPath", props.ImportPath, "must be a Go import path, not a file path")
 	}
 	if props.MemorySize != nil && (*props.MemorySize < 128 || *props.MemorySize > 10240) {
 		c.Fail("MemorySize", *props.MemorySize, "must be from 128 to 10240 MB")
 	}
 	if props.Timeout != nil {
-		if s := *props.Timeout.ToSeconds(nil); s < 1 || s > 900 {
-			c.Fail("Timeout", props.Timeout.ToHumanString(), "must be from 1 second to 15 minutes")
+		if s := propcheck.Seconds(props.Timeout); s < 1 || s > 900 || !propcheck.Whole(s) {
+			c.Fail("Timeout", props.Timeout.ToHumanString(), "must be whole seconds from 1 second to 15 minutes")
 		}
 	}
 	return c.Err()
 }
 
-// NewGoFunction builds the Go main package at props.ImportPath into a Lambda function.
-func NewGoFunction(scope constructs.Construct, id string, props *GoFunctionProps) *GoFunction {
-	propcheck.Must(ValidateGoFunctionProps(props))
+// importPathOK reports whether p looks like a Go import path rather than a file path.
+func importPathOK(p string) bool {
+	return !strings.HasPrefix(p, ".") && !strings.HasPrefix(p, "/") && !strings.ContainsAny(p, " \\")
+}
+
+// inspect loads the package props name, when ValidateGoFunctionProps accepts its
+// import path; otherwise only the validation error is reported.
+func inspect(props *GoFunctionProps) (Package, error) {
+	if props == nil || props.ImportPath == "" || !importPathOK(props.ImportPath) {
+		return Package{}, nil
+	}
 	pkg, err := Inspect(props.ImportPath)
 	if err != nil {
-		propcheck.Must(&propcheck.Error{Construct: "gofunction", Prop: "ImportPath", Value: props.ImportPath, Reason: err.Error()})
+		return pkg, &propcheck.Error{Construct: "gofunction", Prop: "ImportPath", Value: props.ImportPath, Reason: err.Error()}
 	}
+	return pkg, nil
+}
+
+// NewGoFunction builds the Go main package at props.ImportPath into a Lambda function.
+func NewGoFunction(scope constructs.Construct, id string, props *GoFunctionProps) *GoFunction {
+	pkg, err := inspect(props)
+	propcheck.MustAt(scope, id, errors.Join(ValidateGoFunctionProps(props), err))
 	c := constructs.NewConstruct(scope, jsii.String(id))
 	f := &GoFunction{Construct: c}
 
@@ -146,7 +164,7 @@ func NewGoFunction(scope constructs.Construct, id string, props *GoFunctionProps
 			// Only used if local bundling declined, which it never does: it builds or
 			// fails synth with the go command's message.
 			Image: awscdk.DockerImage_FromRegistry(jsii.String("public.ecr.aws/docker/library/golang:1.26")),
-			Local: &localBundler{importPath: props.ImportPath},
+			Local: &localBundler{importPath: props.ImportPath, path: *c.Node().Path()},
 		},
 	})
 	// An explicit role without AWSLambdaBasicExecutionRole: it may write to its own log
@@ -208,13 +226,13 @@ func sgs(in []awsec2.ISecurityGroup) *[]awsec2.ISecurityGroup {
 	return &in
 }
 
-// localBundler runs go build on the synth machine.
-type localBundler struct{ importPath string }
+// localBundler runs go build on the synth machine for the function at path.
+type localBundler struct{ importPath, path string }
 
 // TryBundle implements awscdk.ILocalBundling.
 func (b *localBundler) TryBundle(outputDir *string, _ *awscdk.BundlingOptions) *bool {
 	if err := Build(b.importPath, filepath.Join(*outputDir, "bootstrap")); err != nil {
-		propcheck.Must(&propcheck.Error{Construct: "gofunction", Prop: "ImportPath", Value: b.importPath, Reason: err.Error()})
+		propcheck.Must(&propcheck.Error{Path: b.path, Construct: "gofunction", Prop: "ImportPath", Value: b.importPath, Reason: err.Error()})
 	}
 	return jsii.Bool(true)
 }

@@ -87,7 +87,7 @@ func ValidateIdentityProps(props *IdentityProps) error {
 
 // NewIdentity creates the user pool and app client.
 func NewIdentity(scope constructs.Construct, id string, props *IdentityProps) *Identity {
-	propcheck.Must(ValidateIdentityProps(props))
+	propcheck.MustAt(scope, id, ValidateIdentityProps(props))
 	if props == nil {
 		props = &IdentityProps{}
 	}

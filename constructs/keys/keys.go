@@ -56,9 +56,8 @@ type Keys struct {
 func ValidateKeysProps(props *KeysProps) error {
 	c := propcheck.Checker{Construct: "keys"}
 	if props != nil && props.PendingWindow != nil {
-		days := props.PendingWindow.ToDays(nil)
-		if days == nil || *days < 7 || *days > 30 {
-			c.Fail("PendingWindow", props.PendingWindow.ToHumanString(), "must be between 7 and 30 days")
+		if days := propcheck.Days(props.PendingWindow); days < 7 || days > 30 || !propcheck.Whole(days) {
+			c.Fail("PendingWindow", props.PendingWindow.ToHumanString(), "must be a whole number of days between 7 and 30")
 		}
 	}
 	if props != nil && propcheck.Resolved(props.AliasPrefix) {
@@ -84,7 +83,7 @@ func NewRotatingKey(scope constructs.Construct, id, description string, removal 
 
 // NewKeys creates the data key and the parameter key.
 func NewKeys(scope constructs.Construct, id string, props *KeysProps) *Keys {
-	propcheck.Must(ValidateKeysProps(props))
+	propcheck.MustAt(scope, id, ValidateKeysProps(props))
 	if props == nil {
 		props = &KeysProps{}
 	}

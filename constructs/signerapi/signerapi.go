@@ -85,7 +85,7 @@ func ValidateSignerApiProps(props *SignerApiProps) error {
 	if props == nil {
 		props = &SignerApiProps{}
 	}
-	// Values first, so a bad value is reported even while wiring is incomplete.
+	// Every check runs: bad values and missing wiring are reported together.
 	if r := props.ThrottleRate; r != nil && (*r < 1 || *r > 10000) {
 		c.Fail("ThrottleRate", *r, "must be from 1 to 10000 requests per second")
 	}
@@ -102,22 +102,25 @@ func ValidateSignerApiProps(props *SignerApiProps) error {
 			}
 		}
 	}
-	switch {
-	case props.UserPool == nil:
-		c.Fail("UserPool", nil, "is required")
-	case props.SigningKeys == nil:
-		c.Fail("SigningKeys", nil, "is required")
-	case props.Bucket == nil:
-		c.Fail("Bucket", nil, "is required")
-	case props.Database == nil:
-		c.Fail("Database", nil, "is required")
+	for _, r := range []struct {
+		prop    string
+		missing bool
+	}{
+		{"UserPool", props.UserPool == nil},
+		{"SigningKeys", props.SigningKeys == nil},
+		{"Bucket", props.Bucket == nil},
+		{"Database", props.Database == nil},
+	} {
+		if r.missing {
+			c.Fail(r.prop, nil, "is required")
+		}
 	}
 	return c.Err()
 }
 
 // NewSignerApi creates the API, the signer Lambda and the regional firewall.
 func NewSignerApi(scope constructs.Construct, id string, props *SignerApiProps) *SignerApi {
-	propcheck.Must(ValidateSignerApiProps(props))
+	propcheck.MustAt(scope, id, ValidateSignerApiProps(props))
 	removal := propcheck.RemovalOrRetain(props.RemovalPolicy)
 	c := constructs.NewConstruct(scope, jsii.String(id))
 	a := &SignerApi{Construct: c}

@@ -131,7 +131,7 @@ func ValidateSigningKeysProps(props *SigningKeysProps) error {
 
 // NewSigningKeys creates the key pairs, key group and parameters.
 func NewSigningKeys(scope constructs.Construct, id string, props *SigningKeysProps) *SigningKeys {
-	propcheck.Must(ValidateSigningKeysProps(props))
+	propcheck.MustAt(scope, id, ValidateSigningKeysProps(props))
 	if props == nil {
 		props = &SigningKeysProps{}
 	}
@@ -249,7 +249,7 @@ func (s *SigningKeys) allowViaSsm(sid string, principal awsiam.IPrincipal, actio
 		},
 	}), jsii.Bool(true))
 	if res == nil || res.StatementAdded == nil || !*res.StatementAdded {
-		propcheck.Must(&propcheck.Error{Construct: "signingkeys", Prop: "ParameterKey", Value: *s.ParameterKey.KeyArn(),
+		propcheck.Must(&propcheck.Error{Path: *s.Node().Path(), Construct: "signingkeys", Prop: "ParameterKey", Value: *s.ParameterKey.KeyArn(),
 			Reason: "is imported, so its key policy cannot grant SSM-scoped use; pass a key created in this app"})
 	}
 }

@@ -13,6 +13,11 @@ import (
 
 func main() {
 	cfg, logger := lambdaboot.Init()
+	// Lambda always sets AWS_REGION, but the SDK would only notice it missing at its
+	// first call, in the middle of a CloudFormation deployment; fail the cold start.
+	if _, err := lambdaboot.Require("AWS_REGION"); err != nil {
+		lambdaboot.Fail(logger, "configuration", err)
+	}
 	r := &keypair.Resource{SSM: ssm.NewFromConfig(cfg), Logger: logger}
 	lambda.Start(cfn.LambdaWrap(r.Handle))
 }

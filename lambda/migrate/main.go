@@ -27,6 +27,11 @@ func (s secrets) SecretString(ctx context.Context, arn string) (string, error) {
 
 func main() {
 	cfg, logger := lambdaboot.Init()
+	// Lambda always sets AWS_REGION, but the SDK would only notice it missing at its
+	// first call, in the middle of a CloudFormation deployment; fail the cold start.
+	if _, err := lambdaboot.Require("AWS_REGION"); err != nil {
+		lambdaboot.Fail(logger, "configuration", err)
+	}
 	r := &migrate.Resource{Secrets: secrets{secretsmanager.NewFromConfig(cfg)}, TLS: rdsca.TLSConfig, Logger: logger}
 	lambda.Start(cfn.LambdaWrap(r.Handle))
 }

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"strconv"
 	"strings"
 	"time"
 
@@ -34,32 +33,16 @@ func main() {
 	lambda.Start(h.Handle)
 }
 
-func env(name string) (string, error) {
-	v := os.Getenv(name)
-	if v == "" {
-		return "", fmt.Errorf("environment variable %s is required", name)
-	}
-	return v, nil
-}
-
 func wire(cfg aws.Config, logger *slog.Logger) (*api.Handler, error) {
-	var missing error
-	get := func(name string) string {
-		v, err := env(name)
-		if err != nil && missing == nil {
-			missing = err
-		}
-		return v
-	}
-	prefix, bucket, dbHost, dbName := get("SIGNET_PARAMETER_PREFIX"), get("SIGNET_BUCKET"), get("SIGNET_DB_HOST"), get("SIGNET_DB_NAME")
-	region := get("AWS_REGION")
+	env, missing := lambdaboot.Require("SIGNET_PARAMETER_PREFIX", "SIGNET_BUCKET", "SIGNET_DB_HOST", "SIGNET_DB_PORT", "SIGNET_DB_NAME", "AWS_REGION")
 	if missing != nil {
 		return nil, missing
 	}
-	port, err := strconv.Atoi(os.Getenv("SIGNET_DB_PORT"))
+	port, err := lambdaboot.Port(env["SIGNET_DB_PORT"])
 	if err != nil {
-		port = 5432
+		return nil, fmt.Errorf("environment variable SIGNET_DB_PORT %q: %w", env["SIGNET_DB_PORT"], err)
 	}
+	prefix, bucket, dbHost, dbName, region := env["SIGNET_PARAMETER_PREFIX"], env["SIGNET_BUCKET"], env["SIGNET_DB_HOST"], env["SIGNET_DB_NAME"], env["AWS_REGION"]
 	keys, err := keysource.New(ssm.NewFromConfig(cfg), keysource.Config{Prefix: prefix, Logger: logger,
 		SignerOptions: []signing.Option{signing.WithCache(4096)}})
 	if err != nil {

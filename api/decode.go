@@ -1,0 +1,282 @@
+package api
+
+import (
+	"bytes"
+	"cmp"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"reflect"
+	"slices"
+	"strings"
+	"sync"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/aws/aws-lambda-go/events"
+)
+
+// MaxBody bounds request bodies, measured on the decoded bytes (the requests are
+// small; API Gateway also limits them).
+const MaxBody = 16 << 10
+
+// The strict rules for a request, one for each way a lenient parser would let two
+// readings of the same bytes disagree:
+//
+//   - Content-Type is application/json, charset utf-8 if one is given (415 otherwise);
+//   - a header given twice (in any letter case) with different values is refused;
+//   - a base64 body (API Gateway binary media) is decoded and its size measured on
+//     the decoded bytes (413 over MaxBody);
+//   - the body is valid UTF-8 and exactly one JSON object;
+//   - every key is a field of the request, spelled exactly (case-sensitive), once;
+//   - numbers must fit the field (a lifetime too large for int64 is refused, never
+//     wrapped); strings carry no control character (NUL included, even as \u0000)
+//     and no U+FFFD (what a lone surrogate escape decodes to).
+func decodeBody[T any](req events.APIGatewayProxyRequest) (*T, error) {
+	if err := checkContentType(req); err != nil {
+		return nil, err
+	}
+	body, err := bodyBytes(req)
+	if err != nil {
+		return nil, err
+	}
+	if !utf8.Valid(body) {
+		return nil, badRequest("the body is not valid UTF-8")
+	}
+	in := new(T)
+	fields := jsonFields(reflect.TypeOf(in).Elem())
+	if err := checkKeys(body, fields); err != nil {
+		return nil, err
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(in); err != nil {
+		return nil, badRequest("the body is not the expected JSON object: %s", jsonReason(err))
+	}
+	if err := checkStrings(reflect.ValueOf(in).Elem()); err != nil {
+		return nil, err
+	}
+	return in, nil
+}
+
+func checkContentType(req events.APIGatewayProxyRequest) error {
+	ct, err := header(req, "content-type")
+	if err != nil {
+		return err
+	}
+	mt, params, perr := mime.ParseMediaType(ct)
+	if perr != nil || mt != "application/json" {
+		return &apiError{http.StatusUnsupportedMediaType, codeMediaType, "send Content-Type: application/json"}
+	}
+	for k, v := range params {
+		if k != "charset" || !strings.EqualFold(v, "utf-8") {
+			return &apiError{http.StatusUnsupportedMediaType, codeMediaType, "send Content-Type: application/json (charset utf-8 only)"}
+		}
+	}
+	return nil
+}
+
+func tooLarge() *apiError {
+	return &apiError{http.StatusRequestEntityTooLarge, codeTooLarge, fmt.Sprintf("the body is over %d bytes", MaxBody)}
+}
+
+func bodyBytes(req events.APIGatewayProxyRequest) ([]byte, error) {
+	if !req.IsBase64Encoded {
+		if len(req.Body) > MaxBody {
+			return nil, tooLarge()
+		}
+		return []byte(req.Body), nil
+	}
+	if len(req.Body) > base64.StdEncoding.EncodedLen(MaxBody) {
+		return nil, tooLarge()
+	}
+	b, err := base64.StdEncoding.DecodeString(req.Body)
+	if err != nil {
+		return nil, badRequest("the body is marked base64 but is not valid base64")
+	}
+	if len(b) > MaxBody {
+		return nil, tooLarge()
+	}
+	return b, nil
+}
+
+// checkKeys walks the top-level object: every key one of fields, exactly, once.
+func checkKeys(body []byte, fields map[string]bool) error {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return badRequest("the body must be one JSON object")
+	}
+	seen := map[string]bool{}
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return badRequest("the body is not the expected JSON object: %s", jsonReason(err))
+		}
+		key, _ := t.(string)
+		switch {
+		case !fields[key]:
+			return badRequest("unknown field %q (field names are case-sensitive)", printable(key))
+		case seen[key]:
+			return badRequest("field %q is given more than once", key)
+		}
+		seen[key] = true
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			return badRequest("the body is not the expected JSON object: %s", jsonReason(err))
+		}
+	}
+	if _, err := dec.Token(); err != nil {
+		return badRequest("the body is not the expected JSON object: %s", jsonReason(err))
+	}
+	if _, err := dec.Token(); err == nil {
+		return badRequest("the body holds more than one JSON value")
+	}
+	return nil
+}
+
+// printable shortens and escapes an echoed key so an answer never carries raw bytes.
+func printable(s string) string {
+	if len(s) > 64 {
+		s = s[:64] + "..."
+	}
+	return strings.Trim(fmt.Sprintf("%q", s), `"`)
+}
+
+var fieldCache sync.Map // reflect.Type -> map[string]bool
+
+// jsonFields is the set of JSON names of t's exported fields.
+func jsonFields(t reflect.Type) map[string]bool {
+	if f, ok := fieldCache.Load(t); ok {
+		return f.(map[string]bool)
+	}
+	out := map[string]bool{}
+	for i := range t.NumField() {
+		f := t.Field(i)
+		if !f.IsExported() {
+			continue
+		}
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		out[cmp.Or(name, f.Name)] = true
+	}
+	fieldCache.Store(t, out)
+	return out
+}
+
+// checkStrings refuses control characters and U+FFFD in every string field.
+func checkStrings(v reflect.Value) error {
+	t := v.Type()
+	for i := range t.NumField() {
+		f := t.Field(i)
+		if !f.IsExported() || f.Type.Kind() != reflect.String {
+			continue
+		}
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if err := checkText(cmp.Or(name, f.Name), v.Field(i).String()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkText is the rule for every string a client sends, in a body, a query or a
+// claim: valid UTF-8, no control character, no U+FFFD.
+func checkText(field, s string) error {
+	if !utf8.ValidString(s) {
+		return badRequest("%s is not valid UTF-8", field)
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) || r == utf8.RuneError {
+			return badRequest("%s contains a control or replacement character", field)
+		}
+	}
+	return nil
+}
+
+// jsonReason describes a decode error without echoing the input.
+func jsonReason(err error) string {
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syn):
+		return fmt.Sprintf("syntax error at byte %d", syn.Offset)
+	case errors.As(err, &typ):
+		return fmt.Sprintf("field %q must be %s", typ.Field, jsonType(typ.Type))
+	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
+		return "it ends too early"
+	}
+	return "malformed"
+}
+
+// jsonType names a Go type the way a JSON client thinks of it.
+func jsonType(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.Int, reflect.Int64, reflect.Int32:
+		return "a whole number within 64-bit range"
+	case reflect.String:
+		return "a string"
+	}
+	return "of another type"
+}
+
+// header is the value of the named header: API Gateway passes headers in two maps
+// and in the client's letter case; the same header given twice with different
+// values is refused rather than read whichever way map order falls.
+func header(req events.APIGatewayProxyRequest, name string) (string, error) {
+	var vals []string
+	for k, v := range req.Headers {
+		if strings.EqualFold(k, name) {
+			vals = append(vals, v)
+		}
+	}
+	for k, vs := range req.MultiValueHeaders {
+		if strings.EqualFold(k, name) {
+			vals = append(vals, vs...)
+		}
+	}
+	for _, v := range vals[min(1, len(vals)):] {
+		if v != vals[0] {
+			return "", badRequest("header %s is given more than once with different values", http.CanonicalHeaderKey(name))
+		}
+	}
+	if len(vals) == 0 {
+		return "", nil
+	}
+	return vals[0], checkText("header "+http.CanonicalHeaderKey(name), vals[0])
+}
+
+// query is a query string parameter, refused when given twice differently or with
+// bad bytes.
+func query(req events.APIGatewayProxyRequest, name string) (string, error) {
+	vals := append([]string(nil), req.MultiValueQueryStringParameters[name]...)
+	if v, ok := req.QueryStringParameters[name]; ok {
+		vals = append(vals, v)
+	}
+	for _, v := range vals[min(1, len(vals)):] {
+		if v != vals[0] {
+			return "", badRequest("query parameter %q is given more than once", name)
+		}
+	}
+	if len(vals) == 0 {
+		return "", nil
+	}
+	return vals[0], checkText("query parameter "+name, vals[0])
+}
+
+// checkQueryNames refuses query parameters the route does not know.
+func checkQueryNames(req events.APIGatewayProxyRequest, known ...string) error {
+	for k := range req.QueryStringParameters {
+		if !slices.Contains(known, k) {
+			return badRequest("unknown query parameter %q", printable(k))
+		}
+	}
+	for k := range req.MultiValueQueryStringParameters {
+		if !slices.Contains(known, k) {
+			return badRequest("unknown query parameter %q", printable(k))
+		}
+	}
+	return nil
+}

@@ -1,0 +1,173 @@
+package api
+
+import (
+	"cmp"
+	"context"
+	"net/netip"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/signet-cdk/signet/keysource"
+	"github.com/signet-cdk/signet/signing"
+	"github.com/signet-cdk/signet/store"
+)
+
+// DownloadRequest asks for a signed URL or signed cookies.
+type DownloadRequest struct {
+	Path string `json:"path"`
+	// LifetimeSeconds, optional: from 10 to Config.MaxDownloadLifetime.
+	LifetimeSeconds int64 `json:"lifetimeSeconds,omitempty"`
+	// StartsAt (RFC 3339), optional: not valid before.
+	StartsAt string `json:"startsAt,omitempty"`
+	// IPRestriction: "sourceIp" for the caller's own address, or a public IPv4
+	// address/CIDR.
+	IPRestriction string `json:"ipRestriction,omitempty"`
+	// Delivery: "url" (default) or "cookies".
+	Delivery string `json:"delivery,omitempty"`
+	// Scope: "file" (default) or "folder" (a wildcard over Path as a folder).
+	Scope string `json:"scope,omitempty"`
+}
+
+// DownloadResponse is a signed URL, or cookies (also sent as Set-Cookie). For one
+// file it carries the stored size and SHA-256 so clients can verify what they get.
+type DownloadResponse struct {
+	URL            string            `json:"url,omitempty"`
+	Cookies        map[string]string `json:"cookies,omitempty"`
+	Resource       string            `json:"resource"`
+	ExpiresAt      time.Time         `json:"expiresAt"`
+	KeyPairID      string            `json:"keyPairId"`
+	Size           *int64            `json:"size,omitempty"`
+	ChecksumSHA256 string            `json:"checksumSha256,omitempty"`
+
+	setCookies []string
+}
+
+// downloadPlan is a validated download request.
+type downloadPlan struct {
+	path            string
+	folder, cookies bool
+	policy          signing.Policy // Resource is filled in once authorized
+	ip              netip.Prefix
+}
+
+func (h *Handler) planDownload(req events.APIGatewayProxyRequest, in *DownloadRequest) (downloadPlan, error) {
+	cfg := h.cfg()
+	pl := downloadPlan{path: in.Path}
+	switch in.Scope {
+	case "", "file":
+	case "folder":
+		pl.folder = true
+	default:
+		return pl, badRequest("scope must be \"file\" or \"folder\"")
+	}
+	switch in.Delivery {
+	case "", "url":
+	case "cookies":
+		pl.cookies = true
+	default:
+		return pl, badRequest("delivery must be \"url\" or \"cookies\"")
+	}
+	if pl.folder && !pl.cookies {
+		return pl, badRequest("a folder scope is delivered as cookies")
+	}
+	if err := objectPath("path", in.Path, pl.folder); err != nil {
+		return pl, err
+	}
+	life, err := lifetime(in.LifetimeSeconds, cfg)
+	if err != nil {
+		return pl, err
+	}
+	now := h.now()
+	pl.policy.Expires = signing.RoundUp(now.Add(life), cfg.ExpiryWindow)
+	if pl.policy.Start, err = startTime(in.StartsAt, now, pl.policy.Expires); err != nil {
+		return pl, err
+	}
+	pl.ip, err = ipRestriction(in.IPRestriction, req.RequestContext.Identity.SourceIP)
+	pl.policy.SourceIP = pl.ip
+	return pl, err
+}
+
+func (h *Handler) download(ctx context.Context, p store.Principal, req events.APIGatewayProxyRequest, in *DownloadRequest) (any, error) {
+	pl, err := h.planDownload(req, in)
+	if err != nil {
+		return nil, err
+	}
+	out := &DownloadResponse{ExpiresAt: pl.policy.Expires}
+	var key string
+	if pl.folder {
+		d, err := h.Store.AuthorizeFolder(ctx, p, store.Read, in.Path)
+		if err != nil {
+			return nil, err
+		}
+		key = d.Key
+	} else {
+		d, f, err := h.Store.AuthorizeDownload(ctx, p, in.Path)
+		if err != nil {
+			return nil, err
+		}
+		key, out.Size, out.ChecksumSHA256 = d.Key, &f.Size, f.ChecksumSHA256
+	}
+	m, err := h.Keys.Get(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out.KeyPairID = m.Signer.KeyPairID()
+	if err := h.sign(m, key, pl, out); err != nil {
+		return nil, err
+	}
+	audit := store.AuditEntry{Path: strings.TrimSuffix(in.Path, "/"), Action: store.Read, ExpiresAt: pl.policy.Expires,
+		RequestID: req.RequestContext.RequestID}
+	if pl.ip.IsValid() {
+		audit.IPRestriction = pl.ip.String()
+	}
+	if err := h.Store.Audit(ctx, p, audit); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// sign fills out with the signed URL or cookies for key under the plan's policy.
+func (h *Handler) sign(m *keysource.Material, key string, pl downloadPlan, out *DownloadResponse) error {
+	var err error
+	if pl.folder {
+		out.Resource, err = signing.WildcardResource(m.Domain, key)
+	} else {
+		out.Resource, err = signing.EncodeURL("https://" + m.Domain + "/" + key)
+	}
+	if err != nil {
+		return err
+	}
+	policy := pl.policy
+	policy.Resource = out.Resource
+	if !pl.cookies {
+		out.URL, err = m.Signer.SignURL("https://"+m.Domain+"/"+key, signing.URLOptions{Expires: policy.Expires, Start: policy.Start, SourceIP: ipString(pl.ip)})
+		return err
+	}
+	cs, err := m.Signer.SignedCookies(policy, signing.CookieOptions{Domain: cmp.Or(h.Config.CookieDomain, m.Domain), Path: cookiePath(key, pl.folder)})
+	if err != nil {
+		return err
+	}
+	out.Cookies = map[string]string{}
+	for _, c := range cs {
+		out.Cookies[c.Name] = c.Value
+		out.setCookies = append(out.setCookies, c.String())
+	}
+	return nil
+}
+
+// cookiePath is the folder the cookies grant: the file's folder, or the folder itself.
+func cookiePath(key string, folder bool) string {
+	if folder {
+		return "/" + key + "/"
+	}
+	return "/" + key[:strings.LastIndex(key, "/")+1]
+}
+
+func ipString(p netip.Prefix) string {
+	if !p.IsValid() {
+		return ""
+	}
+	return p.String()
+}
