@@ -115,22 +115,20 @@ func (s *Store) Authorize(ctx context.Context, p Principal, action Action, path 
 // pending or deleted) comes only after the read was allowed, so it tells a caller
 // nothing about paths they may not read.
 func (s *Store) AuthorizeDownload(ctx context.Context, p Principal, path string) (Decision, File, error) {
-	d, f, err := s.authorize(ctx, p, Read, path, "available")
-	if err == nil && f == nil {
-		err = fmt.Errorf("%w: no available file %q", ErrNotFound, path)
-	}
-	if err != nil {
-		return d, File{}, err
-	}
-	return d, *f, nil
+	return s.authorizeFile(ctx, p, Read, path, "available")
 }
 
 // PendingUpload is Authorize(Write) with the pending upload at path, in one round
 // trip: ErrNotFound when no upload is pending there.
 func (s *Store) PendingUpload(ctx context.Context, p Principal, path string) (Decision, File, error) {
-	d, f, err := s.authorize(ctx, p, Write, path, "pending")
+	return s.authorizeFile(ctx, p, Write, path, "pending")
+}
+
+// authorizeFile is authorize for a file that must exist with fileStatus.
+func (s *Store) authorizeFile(ctx context.Context, p Principal, action Action, path, fileStatus string) (Decision, File, error) {
+	d, f, err := s.authorize(ctx, p, action, path, fileStatus)
 	if err == nil && f == nil {
-		err = fmt.Errorf("%w: no pending upload %q", ErrNotFound, path)
+		err = fmt.Errorf("%w: no %s file %q", ErrNotFound, fileStatus, path)
 	}
 	if err != nil {
 		return d, File{}, err
