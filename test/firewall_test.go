@@ -4,7 +4,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/signet-cdk/signet/stacks"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/signet-cdk/signet/constructs/edge"
 )
 
 func ruleNames(acl map[string]any) []string {
@@ -83,13 +85,7 @@ func TestSingleStackHoldsWebAclWithOptions(t *testing.T) {
 // An existing web ACL (for example one Firewall Manager manages) replaces Signet's.
 func TestExistingWebAclIsUsedInstead(t *testing.T) {
 	const arn = "arn:aws:wafv2:us-east-1:123456789012:global/webacl/fms-managed/11111111-2222-3333-4444-555555555555"
-	cfg, err := stacks.ConfigFromContext(func(k string) any {
-		return map[string]any{"signet:region": "eu-west-1", "signet:webAclArn": arn}[k]
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := stacks.NewEdge(newStack("us-east-1"), "Edge", cfg)
+	e := edge.NewEdge(newStack("us-east-1"), "Edge", &edge.EdgeProps{WebAclArn: jsii.String(arn)})
 	if e.Firewall != nil || e.WebAclArn == nil || *e.WebAclArn != arn {
 		t.Fatalf("firewall %v, arn %v", e.Firewall, e.WebAclArn)
 	}

@@ -46,8 +46,13 @@ const AppUser = "signet_app"
 
 // MetadataDatabaseProps configures the database. The zero value is the secure default.
 type MetadataDatabaseProps struct {
-	// Vpc to use. Default: a new VPC with isolated subnets only, flow logs and endpoints.
+	// Vpc to use. Signet adds no endpoints or routes to a VPC it did not create: the
+	// subnets must reach SSM, Secrets Manager, X-Ray and S3 (endpoints or NAT).
+	// Default: a new VPC with isolated subnets only, flow logs and those endpoints.
 	Vpc awsec2.IVpc
+	// VpcSubnets for the cluster and the Lambdas, in at least two availability zones.
+	// Default: the isolated subnets.
+	VpcSubnets *awsec2.SubnetSelection
 	// EncryptionKey for storage. Default: a new rotating customer-managed key.
 	EncryptionKey awskms.IKey
 	// LogKey encrypts the flow-log and Lambda log groups. Default: none.
@@ -110,6 +115,9 @@ func ValidateMetadataDatabaseProps(props *MetadataDatabaseProps) error {
 	if n := props.DatabaseName; propcheck.Resolved(n) && !validIdent(*n) {
 		c.Fail("DatabaseName", *n, "must be a lowercase identifier of at most 63 characters")
 	}
+	if props.VpcSubnets != nil && props.Vpc == nil {
+		c.Fail("VpcSubnets", "set", "selects subnets of Vpc, which is not given")
+	}
 	return c.Err()
 }
 
@@ -145,64 +153,92 @@ func NewMetadataDatabase(scope constructs.Construct, id string, props *MetadataD
 	if removal == awscdk.RemovalPolicy_DESTROY {
 		logRemoval = removal
 	}
+	subnets := props.VpcSubnets
+	if subnets == nil {
+		subnets = &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PRIVATE_ISOLATED}
+	}
+	dbSG := d.buildNetwork(props, subnets, logRemoval)
+	d.buildCluster(props, subnets, dbSG, removal)
+	d.buildSchema(props, subnets, logRemoval)
+	d.suppressFindings(props)
+	return d
+}
 
-	isolated := &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PRIVATE_ISOLATED}
+// buildNetwork creates the VPC (unless given), the Lambda and database security
+// groups and, in Signet's own VPC, the endpoints; it returns the database's group.
+func (d *MetadataDatabase) buildNetwork(props *MetadataDatabaseProps, subnets *awsec2.SubnetSelection, logRemoval awscdk.RemovalPolicy) awsec2.SecurityGroup {
 	d.Vpc = props.Vpc
 	if d.Vpc == nil {
-		flowLogs := awslogs.NewLogGroup(c, jsii.String("FlowLogs"), &awslogs.LogGroupProps{
-			EncryptionKey: props.LogKey, Retention: awslogs.RetentionDays_ONE_YEAR, RemovalPolicy: logRemoval,
-		})
-		vpc := awsec2.NewVpc(c, jsii.String("Vpc"), &awsec2.VpcProps{
-			MaxAzs:      jsii.Number(2),
-			NatGateways: jsii.Number(0),
-			SubnetConfiguration: &[]*awsec2.SubnetConfiguration{{
-				Name: jsii.String("isolated"), SubnetType: awsec2.SubnetType_PRIVATE_ISOLATED, CidrMask: jsii.Number(24),
-			}},
-			FlowLogs: &map[string]*awsec2.FlowLogOptions{"all": {
-				Destination: awsec2.FlowLogDestination_ToCloudWatchLogs(flowLogs, nil),
-				TrafficType: awsec2.FlowLogTrafficType_ALL,
-			}},
-			GatewayEndpoints: &map[string]*awsec2.GatewayVpcEndpointOptions{
-				"S3": {Service: awsec2.GatewayVpcEndpointAwsService_S3()},
-			},
-			RestrictDefaultSecurityGroup: jsii.Bool(true),
-		})
-		d.Vpc = vpc
+		d.Vpc = newIsolatedVpc(d.Construct, props.LogKey, logRemoval)
 	}
-
-	d.LambdaSecurityGroup = awsec2.NewSecurityGroup(c, jsii.String("LambdaSecurityGroup"), &awsec2.SecurityGroupProps{
+	d.LambdaSecurityGroup = awsec2.NewSecurityGroup(d.Construct, jsii.String("LambdaSecurityGroup"), &awsec2.SecurityGroupProps{
 		Vpc: d.Vpc, Description: jsii.String("Signet Lambdas: the only clients the database admits"), AllowAllOutbound: jsii.Bool(false),
 	})
-	dbSG := awsec2.NewSecurityGroup(c, jsii.String("DatabaseSecurityGroup"), &awsec2.SecurityGroupProps{
+	dbSG := awsec2.NewSecurityGroup(d.Construct, jsii.String("DatabaseSecurityGroup"), &awsec2.SecurityGroupProps{
 		Vpc: d.Vpc, Description: jsii.String("Signet metadata database: PostgreSQL from Signet Lambdas only"), AllowAllOutbound: jsii.Bool(false),
 	})
 	dbSG.AddIngressRule(d.LambdaSecurityGroup, awsec2.Port_Tcp(jsii.Number(5432)), jsii.String("PostgreSQL from Signet Lambdas"), nil)
 	d.LambdaSecurityGroup.AddEgressRule(dbSG, awsec2.Port_Tcp(jsii.Number(5432)), jsii.String("PostgreSQL to the metadata database"), nil)
-
 	if props.Vpc == nil {
-		endpointSG := awsec2.NewSecurityGroup(c, jsii.String("EndpointSecurityGroup"), &awsec2.SecurityGroupProps{
-			Vpc: d.Vpc, Description: jsii.String("Signet interface endpoints: HTTPS from Signet Lambdas"), AllowAllOutbound: jsii.Bool(false),
-		})
-		endpointSG.AddIngressRule(d.LambdaSecurityGroup, awsec2.Port_Tcp(jsii.Number(443)), jsii.String("HTTPS from Signet Lambdas"), nil)
-		// HTTPS out: the subnets have no route to the internet, so this reaches only the
-		// interface endpoints and S3 through its gateway endpoint (whose prefix-list id
-		// could only be looked up at synth, which Signet never does).
-		d.LambdaSecurityGroup.AddEgressRule(awsec2.Peer_AnyIpv4(), awsec2.Port_Tcp(jsii.Number(443)), jsii.String("HTTPS to AWS endpoints inside the VPC"), nil)
-		for name, svc := range map[string]awsec2.InterfaceVpcEndpointAwsService{
-			"Ssm":            awsec2.InterfaceVpcEndpointAwsService_SSM(),
-			"SecretsManager": awsec2.InterfaceVpcEndpointAwsService_SECRETS_MANAGER(),
-			"XRay":           awsec2.InterfaceVpcEndpointAwsService_XRAY(),
-		} {
-			awsec2.NewInterfaceVpcEndpoint(c, jsii.String(name+"Endpoint"), &awsec2.InterfaceVpcEndpointProps{
-				Vpc: d.Vpc, Service: svc, Subnets: isolated, PrivateDnsEnabled: jsii.Bool(true),
-				SecurityGroups: &[]awsec2.ISecurityGroup{endpointSG}, Open: jsii.Bool(false),
-			})
-		}
+		d.addEndpoints(subnets)
+	} else {
+		// A VPC of the team's: its endpoints or NAT are reached over HTTPS.
+		d.LambdaSecurityGroup.AddEgressRule(awsec2.Peer_AnyIpv4(), awsec2.Port_Tcp(jsii.Number(443)), jsii.String("HTTPS to AWS APIs (the VPC's endpoints or NAT)"), nil)
 	}
+	return dbSG
+}
 
+// newIsolatedVpc is Signet's own VPC: isolated subnets in two AZs, no NAT, flow logs
+// of all traffic, a gateway endpoint for S3.
+func newIsolatedVpc(scope constructs.Construct, logKey awskms.IKey, logRemoval awscdk.RemovalPolicy) awsec2.IVpc {
+	flowLogs := awslogs.NewLogGroup(scope, jsii.String("FlowLogs"), &awslogs.LogGroupProps{
+		EncryptionKey: logKey, Retention: awslogs.RetentionDays_ONE_YEAR, RemovalPolicy: logRemoval,
+	})
+	return awsec2.NewVpc(scope, jsii.String("Vpc"), &awsec2.VpcProps{
+		MaxAzs:      jsii.Number(2),
+		NatGateways: jsii.Number(0),
+		SubnetConfiguration: &[]*awsec2.SubnetConfiguration{{
+			Name: jsii.String("isolated"), SubnetType: awsec2.SubnetType_PRIVATE_ISOLATED, CidrMask: jsii.Number(24),
+		}},
+		FlowLogs: &map[string]*awsec2.FlowLogOptions{"all": {
+			Destination: awsec2.FlowLogDestination_ToCloudWatchLogs(flowLogs, nil),
+			TrafficType: awsec2.FlowLogTrafficType_ALL,
+		}},
+		GatewayEndpoints: &map[string]*awsec2.GatewayVpcEndpointOptions{
+			"S3": {Service: awsec2.GatewayVpcEndpointAwsService_S3()},
+		},
+		RestrictDefaultSecurityGroup: jsii.Bool(true),
+	})
+}
+
+// addEndpoints creates the interface endpoints the Lambdas call, reachable over HTTPS
+// from the Lambda security group only.
+func (d *MetadataDatabase) addEndpoints(subnets *awsec2.SubnetSelection) {
+	endpointSG := awsec2.NewSecurityGroup(d.Construct, jsii.String("EndpointSecurityGroup"), &awsec2.SecurityGroupProps{
+		Vpc: d.Vpc, Description: jsii.String("Signet interface endpoints: HTTPS from Signet Lambdas"), AllowAllOutbound: jsii.Bool(false),
+	})
+	endpointSG.AddIngressRule(d.LambdaSecurityGroup, awsec2.Port_Tcp(jsii.Number(443)), jsii.String("HTTPS from Signet Lambdas"), nil)
+	// HTTPS out: the subnets have no route to the internet, so this reaches only the
+	// interface endpoints and S3 through its gateway endpoint (whose prefix-list id
+	// could only be looked up at synth, which Signet never does).
+	d.LambdaSecurityGroup.AddEgressRule(awsec2.Peer_AnyIpv4(), awsec2.Port_Tcp(jsii.Number(443)), jsii.String("HTTPS to AWS endpoints inside the VPC"), nil)
+	for name, svc := range map[string]awsec2.InterfaceVpcEndpointAwsService{
+		"Ssm":            awsec2.InterfaceVpcEndpointAwsService_SSM(),
+		"SecretsManager": awsec2.InterfaceVpcEndpointAwsService_SECRETS_MANAGER(),
+		"XRay":           awsec2.InterfaceVpcEndpointAwsService_XRAY(),
+	} {
+		awsec2.NewInterfaceVpcEndpoint(d.Construct, jsii.String(name+"Endpoint"), &awsec2.InterfaceVpcEndpointProps{
+			Vpc: d.Vpc, Service: svc, Subnets: subnets, PrivateDnsEnabled: jsii.Bool(true),
+			SecurityGroups: &[]awsec2.ISecurityGroup{endpointSG}, Open: jsii.Bool(false),
+		})
+	}
+}
+
+// buildCluster creates the encryption key (unless given) and the Aurora cluster.
+func (d *MetadataDatabase) buildCluster(props *MetadataDatabaseProps, subnets *awsec2.SubnetSelection, dbSG awsec2.ISecurityGroup, removal awscdk.RemovalPolicy) {
 	d.EncryptionKey = props.EncryptionKey
 	if d.EncryptionKey == nil {
-		d.EncryptionKey = keys.NewRotatingKey(c, "Key", "Signet: encrypts the metadata database", awscdk.RemovalPolicy_RETAIN, nil)
+		d.EncryptionKey = keys.NewRotatingKey(d.Construct, "Key", "Signet: encrypts the metadata database", awscdk.RemovalPolicy_RETAIN, nil)
 	}
 	minCap, maxCap := 0.0, 4.0
 	if props.MinCapacity != nil {
@@ -227,7 +263,7 @@ func NewMetadataDatabase(scope constructs.Construct, id string, props *MetadataD
 		ServerlessV2MinCapacity:  jsii.Number(minCap),
 		ServerlessV2MaxCapacity:  jsii.Number(maxCap),
 		Vpc:                      d.Vpc,
-		VpcSubnets:               isolated,
+		VpcSubnets:               subnets,
 		SecurityGroups:           &[]awsec2.ISecurityGroup{dbSG},
 		StorageEncrypted:         jsii.Bool(true),
 		StorageEncryptionKey:     d.EncryptionKey,
@@ -246,22 +282,26 @@ func NewMetadataDatabase(scope constructs.Construct, id string, props *MetadataD
 	if minCap == 0 {
 		cp.ServerlessV2AutoPauseDuration = autoPause
 	}
-	d.Cluster = awsrds.NewDatabaseCluster(c, jsii.String("Cluster"), cp)
+	d.Cluster = awsrds.NewDatabaseCluster(d.Construct, jsii.String("Cluster"), cp)
+}
 
-	d.Migrator = gofunction.NewGoFunction(c, "Migrator", &gofunction.GoFunctionProps{
+// buildSchema creates the migration Lambda and the custom resource that applies the
+// schema at deploy time.
+func (d *MetadataDatabase) buildSchema(props *MetadataDatabaseProps, subnets *awsec2.SubnetSelection, logRemoval awscdk.RemovalPolicy) {
+	d.Migrator = gofunction.NewGoFunction(d.Construct, "Migrator", &gofunction.GoFunctionProps{
 		ImportPath:     MigrateImportPath,
 		Description:    jsii.String("Signet: applies the metadata schema at deploy time (custom resource)"),
 		Timeout:        awscdk.Duration_Minutes(jsii.Number(5)),
 		LogKey:         props.LogKey,
 		RemovalPolicy:  logRemoval,
 		Vpc:            d.Vpc,
-		VpcSubnets:     isolated,
+		VpcSubnets:     subnets,
 		SecurityGroups: []awsec2.ISecurityGroup{d.LambdaSecurityGroup},
 	})
 	d.Cluster.Secret().GrantRead(d.Migrator.Role, nil)
 	checksum, err := migrate.Checksum()
-	propcheck.Must(propcheck.At(*c.Node().Path(), err))
-	d.Schema = awscdk.NewCustomResource(c, jsii.String("Schema"), &awscdk.CustomResourceProps{
+	propcheck.Must(propcheck.At(*d.Node().Path(), err))
+	d.Schema = awscdk.NewCustomResource(d.Construct, jsii.String("Schema"), &awscdk.CustomResourceProps{
 		ServiceToken: d.Migrator.Function.FunctionArn(),
 		ResourceType: jsii.String("Custom::SignetSchema"),
 		Properties: &map[string]any{
@@ -276,6 +316,10 @@ func NewMetadataDatabase(scope constructs.Construct, id string, props *MetadataD
 	d.Schema.Node().AddDependency(d.Cluster)
 	d.Schema.Node().AddDependency(d.Migrator.Role)
 	d.Migrator.MarkCustomResourceHandler()
+}
+
+// suppressFindings records the cdk-nag findings that are decisions, each with why.
+func (d *MetadataDatabase) suppressFindings(props *MetadataDatabaseProps) {
 	if role := d.Cluster.Node().TryFindChild(jsii.String("MonitoringRole")); role != nil {
 		nag.Suppress(role, true, nag.Rule{ID: "AwsSolutions-IAM4", AppliesTo: []string{"Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"},
 			Reason: "AmazonRDSEnhancedMonitoringRole is the policy AWS maintains for the RDS monitoring service: it writes only the RDSOSMetrics log group"})
@@ -285,7 +329,6 @@ func NewMetadataDatabase(scope constructs.Construct, id string, props *MetadataD
 		flowRolePolicy := vpc.Node().FindChild(jsii.String("all")).Node().FindChild(jsii.String("IAMRole")).Node().FindChild(jsii.String("DefaultPolicy"))
 		nag.Suppress(flowRolePolicy, true, nag.Each("IAMNoInlinePolicy", "CDK's flow-log role holds one inline policy that lets VPC Flow Logs write to this VPC's log group only")...)
 	}
-	return d
 }
 
 // GrantConnect lets grantee connect as the application role with an IAM token.

@@ -46,12 +46,18 @@ type IdentityProps struct {
 	RemovalPolicy awscdk.RemovalPolicy
 	// DisableDeletionProtection for throwaway environments. Default: false.
 	DisableDeletionProtection bool
+	// UserPool, an existing pool: only the app client (and the domain) are added to
+	// it. It must have the custom attribute custom:customer_id (mutable); Signet cannot
+	// inspect an existing pool's schema, and the pool's own settings (MFA, passwords,
+	// threat protection) stay as they are. Default: a new pool with the defaults above.
+	UserPool awscognito.IUserPool
 }
 
 // Identity is the user pool and its app client.
 type Identity struct {
 	constructs.Construct
-	UserPool awscognito.UserPool
+	// UserPool is the created pool, or the one given.
+	UserPool awscognito.IUserPool
 	Client   awscognito.UserPoolClient
 	Domain   awscognito.UserPoolDomain
 }
@@ -92,8 +98,28 @@ func NewIdentity(scope constructs.Construct, id string, props *IdentityProps) *I
 		props = &IdentityProps{}
 	}
 	c := constructs.NewConstruct(scope, jsii.String(id))
-	i := &Identity{Construct: c}
-	i.UserPool = awscognito.NewUserPool(c, jsii.String("UserPool"), &awscognito.UserPoolProps{
+	i := &Identity{Construct: c, UserPool: props.UserPool}
+	// The client and domain of a new pool are its children (as AddClient and
+	// AddDomain make them); those of an existing pool are this construct's, so they
+	// land in this stack whatever scope the pool was imported in.
+	var parent constructs.Construct = c
+	if i.UserPool == nil {
+		pool := newUserPool(c, props)
+		i.UserPool, parent = pool, pool
+	}
+	i.Client = newClient(parent, i.UserPool, props)
+	if props.DomainPrefix != nil {
+		i.Domain = awscognito.NewUserPoolDomain(parent, jsii.String("Domain"), &awscognito.UserPoolDomainProps{
+			UserPool:      i.UserPool,
+			CognitoDomain: &awscognito.CognitoDomainOptions{DomainPrefix: props.DomainPrefix},
+		})
+	}
+	return i
+}
+
+// newUserPool is Signet's pool: the secure defaults in the package doc.
+func newUserPool(c constructs.Construct, props *IdentityProps) awscognito.UserPool {
+	return awscognito.NewUserPool(c, jsii.String("UserPool"), &awscognito.UserPoolProps{
 		SelfSignUpEnabled:   jsii.Bool(false),
 		SignInAliases:       &awscognito.SignInAliases{Email: jsii.Bool(true)},
 		SignInCaseSensitive: jsii.Bool(false),
@@ -116,6 +142,11 @@ func NewIdentity(scope constructs.Construct, id string, props *IdentityProps) *I
 		DeletionProtection:           jsii.Bool(!props.DisableDeletionProtection),
 		RemovalPolicy:                propcheck.RemovalOrRetain(props.RemovalPolicy),
 	})
+}
+
+// newClient is the app client: authorization code with PKCE (no secret) or SRP; it
+// reads custom:customer_id and cannot write it.
+func newClient(parent constructs.Construct, pool awscognito.IUserPool, props *IdentityProps) awscognito.UserPoolClient {
 	callbacks := props.CallbackUrls
 	if len(callbacks) == 0 {
 		callbacks = []*string{jsii.String(DefaultCallbackURL)}
@@ -129,7 +160,8 @@ func NewIdentity(scope constructs.Construct, id string, props *IdentityProps) *I
 		WithCustomAttributes(jsii.String(CustomerIDAttribute))
 	write := awscognito.NewClientAttributes().
 		WithStandardAttributes(&awscognito.StandardAttributesMask{Fullname: jsii.Bool(true)})
-	i.Client = i.UserPool.AddClient(jsii.String("Client"), &awscognito.UserPoolClientOptions{
+	return awscognito.NewUserPoolClient(parent, jsii.String("Client"), &awscognito.UserPoolClientProps{
+		UserPool:       pool,
 		GenerateSecret: jsii.Bool(false),
 		AuthFlows:      &awscognito.AuthFlow{UserSrp: jsii.Bool(true)},
 		OAuth: &awscognito.OAuthSettings{
@@ -146,10 +178,4 @@ func NewIdentity(scope constructs.Construct, id string, props *IdentityProps) *I
 		AccessTokenValidity:        awscdk.Duration_Minutes(jsii.Number(15)),
 		RefreshTokenValidity:       awscdk.Duration_Hours(jsii.Number(12)),
 	})
-	if props.DomainPrefix != nil {
-		i.Domain = i.UserPool.AddDomain(jsii.String("Domain"), &awscognito.UserPoolDomainOptions{
-			CognitoDomain: &awscognito.CognitoDomainOptions{DomainPrefix: props.DomainPrefix},
-		})
-	}
-	return i
 }

@@ -38,13 +38,17 @@ type KeysProps struct {
 	// "<prefix>/parameters" for operators. Default: no aliases (names are global to the
 	// account and region, so Signet creates none unless asked).
 	AliasPrefix *string
+	// DataKey, an existing key that encrypts the files bucket: no data key is created.
+	// Default: a new rotating key.
+	DataKey awskms.IKey
 }
 
 // Keys holds the two customer-managed keys.
 type Keys struct {
 	constructs.Construct
-	// DataKey encrypts the file bucket (S3 SSE-KMS with bucket keys).
-	DataKey awskms.Key
+	// DataKey encrypts the file bucket (S3 SSE-KMS with bucket keys): created, or the
+	// one given.
+	DataKey awskms.IKey
 	// ParameterKey encrypts the SSM SecureString that holds the signing key.
 	ParameterKey awskms.Key
 	// LogsKey encrypts the stack's Lambda log groups; its policy admits CloudWatch
@@ -94,7 +98,14 @@ func NewKeys(scope constructs.Construct, id string, props *KeysProps) *Keys {
 	}
 	c := constructs.NewConstruct(scope, jsii.String(id))
 	k := &Keys{Construct: c}
-	k.DataKey = NewRotatingKey(c, "DataKey", DataKeyDescription, removal, window)
+	k.DataKey = props.DataKey
+	if k.DataKey == nil {
+		dataKey := NewRotatingKey(c, "DataKey", DataKeyDescription, removal, window)
+		if props.AliasPrefix != nil {
+			dataKey.AddAlias(jsii.String(*props.AliasPrefix + "/data"))
+		}
+		k.DataKey = dataKey
+	}
 	k.ParameterKey = NewRotatingKey(c, "ParameterKey", ParameterKeyDescription, removal, window)
 	k.LogsKey = NewRotatingKey(c, "LogsKey", "Signet: encrypts Lambda log groups", removal, window)
 	stack := awscdk.Stack_Of(c)
@@ -108,7 +119,6 @@ func NewKeys(scope constructs.Construct, id string, props *KeysProps) *Keys {
 		})}},
 	}), jsii.Bool(true))
 	if props.AliasPrefix != nil {
-		k.DataKey.AddAlias(jsii.String(*props.AliasPrefix + "/data"))
 		k.ParameterKey.AddAlias(jsii.String(*props.AliasPrefix + "/parameters"))
 	}
 	return k

@@ -1,0 +1,292 @@
+// Package signet is the whole Signet system as one construct, the way the AWS
+// Solutions Constructs patterns are: drop NewSignet into a stack and it builds the
+// keys, the files bucket, the CloudFront signing keys, the distribution with exact
+// origin access, the metadata database, sign-in and the signer API, wired together
+// (exact-ARN bucket and key policies, the signer's grants, the SSM parameters, the
+// database role). It reads no CDK context: every choice is a typed prop with a secure
+// default.
+//
+// CloudFront's web ACL and certificate must live in us-east-1. In a us-east-1 stack
+// the composite creates them itself (an edge.Edge named "Edge") unless WebAclArn and
+// Certificate are given; in any other region pass them in from a us-east-1 stack
+// (edge.NewEdge there, and CDK cross-region references), or name an existing web ACL.
+//
+// Bring your own: an existing VPC (and the subnets to use), user pool (and app
+// client), files bucket with its KMS key, web ACL, certificate or hosted zone. Each is
+// validated; where CloudFormation could not give Signet what it needs from one (an
+// imported bucket's or key's policy cannot be changed), synth fails with the reason
+// rather than deploying half a system.
+package signet
+
+import (
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscertificatemanager"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfront"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscognito"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsroute53"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/signet-cdk/signet/constructs/bucket"
+	"github.com/signet-cdk/signet/constructs/cdn"
+	"github.com/signet-cdk/signet/constructs/database"
+	"github.com/signet-cdk/signet/constructs/edge"
+	"github.com/signet-cdk/signet/constructs/firewall"
+	"github.com/signet-cdk/signet/constructs/identity"
+	"github.com/signet-cdk/signet/constructs/internal/propcheck"
+	"github.com/signet-cdk/signet/constructs/keys"
+	"github.com/signet-cdk/signet/constructs/signerapi"
+	"github.com/signet-cdk/signet/constructs/signingkeys"
+)
+
+// SignetProps configures the system. The zero value is the secure default in a
+// us-east-1 stack; elsewhere WebAclArn is required.
+type SignetProps struct {
+	// WebAclArn of a CLOUDFRONT-scope web ACL (from edge.NewEdge in a us-east-1 stack,
+	// or an existing one, for example managed by Firewall Manager). Default: in a
+	// us-east-1 stack, a new firewall.WebAcl; required in any other region.
+	WebAclArn *string
+	// Firewall configures the web ACL the composite creates in a us-east-1 stack.
+	// Default: the firewall package's defaults.
+	Firewall *firewall.WebAclProps
+	// DomainNames are the distribution's alternate domain names; signed URLs point at
+	// the first. Default: none (the *.cloudfront.net name).
+	DomainNames []*string
+	// Certificate for DomainNames, in us-east-1. Default: in a us-east-1 stack, a new
+	// certificate DNS-validated in HostedZone; required with DomainNames elsewhere.
+	Certificate awscertificatemanager.ICertificate
+	// HostedZone, an existing Route 53 zone for DomainNames, in which a new certificate
+	// is DNS-validated (us-east-1 stacks). Default: none.
+	HostedZone awsroute53.IHostedZone
+
+	// Vpc, an existing VPC for the database and the Lambdas. Signet adds no endpoints
+	// or routes to a VPC it did not create: the subnets must reach SSM, Secrets
+	// Manager, X-Ray and S3 (interface and gateway endpoints, or NAT). Default: a new
+	// VPC with isolated subnets, flow logs and exactly those endpoints.
+	Vpc awsec2.IVpc
+	// VpcSubnets of Vpc for the database and the Lambdas, in at least two availability
+	// zones. Default: the isolated subnets.
+	VpcSubnets *awsec2.SubnetSelection
+	// UserPool, an existing Cognito user pool. It must have the custom attribute
+	// custom:customer_id, mutable, readable and not writable by app clients (Signet
+	// cannot inspect an existing pool's schema). Default: a new pool with Signet's
+	// secure defaults (package identity).
+	UserPool awscognito.IUserPool
+	// UserPoolClient, an existing app client of UserPool (authorization code with
+	// PKCE, no secret). Default: a new client on the pool.
+	UserPoolClient awscognito.IUserPoolClient
+	// Bucket, an existing files bucket defined in your app (awss3.NewBucket with an
+	// explicit BucketName and SSE-KMS with BucketKey): Signet adds the statements that
+	// admit only this distribution to its policy and to BucketKey's. An imported bucket
+	// (awss3.Bucket_FromBucketName...) or key cannot be changed by CloudFormation and
+	// fails synth. Default: a new bucket (package bucket).
+	Bucket awss3.IBucket
+	// BucketKey, the KMS key Bucket is encrypted with. Required with Bucket.
+	BucketKey awskms.IKey
+
+	// CorsAllowedOrigins: https origins of web apps that upload from the browser and
+	// call the API. Default: none.
+	CorsAllowedOrigins []*string
+	// ViewerProtocolPolicy: HTTPS_ONLY or REDIRECT_TO_HTTPS. Default: HTTPS_ONLY.
+	ViewerProtocolPolicy awscloudfront.ViewerProtocolPolicy
+	// MinimumProtocolVersion with DomainNames. Default: TLSv1.2_2021.
+	MinimumProtocolVersion awscloudfront.SecurityPolicyProtocol
+	// EnableIpv6 for viewers. Default: false.
+	EnableIpv6 bool
+	// OriginShieldRegion. Default: the Origin Shield region nearest the bucket.
+	OriginShieldRegion *string
+	// NoncurrentVersionExpiration of the new bucket. Default: 90 days.
+	NoncurrentVersionExpiration awscdk.Duration
+	// SigningKeys are the CloudFront key pairs. Default: one RSA-2048 key "k1".
+	SigningKeys []signingkeys.KeySpec
+	// ActiveSigningKey names the key the signer uses. Default: the last one.
+	ActiveSigningKey string
+	// RemovalPolicy of stateful resources (bucket, keys, user pool, logs; the database
+	// takes SNAPSHOT unless this is DESTROY). Default: RETAIN.
+	RemovalPolicy awscdk.RemovalPolicy
+	// DisableDeletionProtection of the database and the user pool, for throwaway
+	// environments. Default: false.
+	DisableDeletionProtection bool
+}
+
+// Signet is the system; every part it created or was given is a field.
+type Signet struct {
+	constructs.Construct
+	// Edge is set when the composite created the web ACL or certificate itself.
+	Edge      *edge.Edge
+	WebAclArn *string
+	Keys      *keys.Keys
+	// Files is nil when Bucket was given.
+	Files       *bucket.SecureBucket
+	Bucket      awss3.IBucket
+	BucketKey   awskms.IKey
+	SigningKeys *signingkeys.SigningKeys
+	Cdn         *cdn.Distribution
+	Database    *database.MetadataDatabase
+	// Identity is nil when UserPool and UserPoolClient were both given.
+	Identity       *identity.Identity
+	UserPool       awscognito.IUserPool
+	UserPoolClient awscognito.IUserPoolClient
+	Api            *signerapi.SignerApi
+	// SignedDomain is the domain signed URLs point at: the first of DomainNames, or
+	// the distribution's.
+	SignedDomain *string
+}
+
+// NewSignet builds the system in scope.
+func NewSignet(scope constructs.Construct, id string, props *SignetProps) *Signet {
+	if props == nil {
+		props = &SignetProps{}
+	}
+	propcheck.MustAt(scope, id, validate(scope, props))
+	c := constructs.NewConstruct(scope, jsii.String(id))
+	s := &Signet{Construct: c}
+	removal := propcheck.RemovalOrRetain(props.RemovalPolicy)
+	s.buildEdge(props, removal)
+	s.buildStorage(props, removal)
+	s.buildDistribution(props)
+	s.buildDatabase(props, removal)
+	s.buildIdentity(props, removal)
+	s.buildApi(props, removal)
+	s.SignedDomain = s.Cdn.DomainName
+	if len(props.DomainNames) > 0 {
+		s.SignedDomain = props.DomainNames[0]
+	}
+	s.SigningKeys.AddDistributionDomain(s.SignedDomain)
+	return s
+}
+
+// buildEdge creates the web ACL and certificate when they are not given (us-east-1
+// stacks only; validate refused the rest).
+func (s *Signet) buildEdge(props *SignetProps, removal awscdk.RemovalPolicy) {
+	s.WebAclArn = props.WebAclArn
+	needCert := len(props.DomainNames) > 0 && props.Certificate == nil
+	if s.WebAclArn != nil && !needCert {
+		return
+	}
+	s.Edge = edge.NewEdge(s.Construct, "Edge", &edge.EdgeProps{WebAclArn: props.WebAclArn, Firewall: props.Firewall,
+		DomainNames: props.DomainNames, Certificate: props.Certificate, HostedZone: props.HostedZone, RemovalPolicy: removal})
+	s.WebAclArn = s.Edge.WebAclArn
+}
+
+func (s *Signet) certificate(props *SignetProps) awscertificatemanager.ICertificate {
+	if props.Certificate != nil || s.Edge == nil {
+		return props.Certificate
+	}
+	return s.Edge.Certificate
+}
+
+// buildStorage creates the keys, the files bucket (unless given) and the signing keys.
+func (s *Signet) buildStorage(props *SignetProps, removal awscdk.RemovalPolicy) {
+	s.Keys = keys.NewKeys(s.Construct, "Keys", &keys.KeysProps{RemovalPolicy: removal, DataKey: props.BucketKey})
+	s.Bucket, s.BucketKey = props.Bucket, props.BucketKey
+	if s.Bucket == nil {
+		noncurrent := props.NoncurrentVersionExpiration
+		if noncurrent == nil {
+			noncurrent = awscdk.Duration_Days(jsii.Number(90))
+		}
+		s.Files = bucket.NewSecureBucket(s.Construct, "Files", &bucket.SecureBucketProps{
+			EncryptionKey:               s.Keys.DataKey,
+			CorsAllowedOrigins:          props.CorsAllowedOrigins,
+			NoncurrentVersionExpiration: noncurrent,
+			RemovalPolicy:               removal,
+		})
+		s.Bucket, s.BucketKey = s.Files.Bucket, s.Keys.DataKey
+	}
+	s.SigningKeys = signingkeys.NewSigningKeys(s.Construct, "SigningKeys", &signingkeys.SigningKeysProps{
+		ParameterKey:  s.Keys.ParameterKey,
+		Keys:          props.SigningKeys,
+		ActiveKey:     props.ActiveSigningKey,
+		RemovalPolicy: removal,
+		LogKey:        s.Keys.LogsKey,
+	})
+}
+
+// buildDistribution creates CloudFront in front of the bucket, trusting the signing
+// keys' key group, with the exact-ARN origin access statements.
+func (s *Signet) buildDistribution(props *SignetProps) {
+	viewer := props.ViewerProtocolPolicy
+	if viewer == "" {
+		viewer = awscloudfront.ViewerProtocolPolicy_HTTPS_ONLY
+	}
+	dp := &cdn.DistributionProps{
+		Bucket:               s.Bucket,
+		BucketKey:            s.BucketKey,
+		ViewerProtocolPolicy: viewer,
+		EnableIpv6:           props.EnableIpv6,
+		WebAclArn:            s.WebAclArn,
+		TrustedKeyGroups:     []awscloudfront.IKeyGroup{s.SigningKeys.KeyGroup},
+		OriginShieldRegion:   props.OriginShieldRegion,
+	}
+	if s.Files != nil {
+		dp.LogBucket = s.Files.LogBucket
+	}
+	if len(props.DomainNames) > 0 {
+		dp.DomainNames = props.DomainNames
+		dp.Certificate = s.certificate(props)
+		dp.MinimumProtocolVersion = props.MinimumProtocolVersion
+		if dp.MinimumProtocolVersion == "" {
+			dp.MinimumProtocolVersion = awscloudfront.SecurityPolicyProtocol_TLS_V1_2_2021
+		}
+	}
+	s.Cdn = cdn.NewDistribution(s.Construct, "Cdn", dp)
+}
+
+func (s *Signet) buildDatabase(props *SignetProps, removal awscdk.RemovalPolicy) {
+	dbRemoval := awscdk.RemovalPolicy_SNAPSHOT
+	if removal == awscdk.RemovalPolicy_DESTROY {
+		dbRemoval = removal
+	}
+	s.Database = database.NewMetadataDatabase(s.Construct, "Metadata", &database.MetadataDatabaseProps{
+		Vpc:                       props.Vpc,
+		VpcSubnets:                props.VpcSubnets,
+		LogKey:                    s.Keys.LogsKey,
+		RemovalPolicy:             dbRemoval,
+		DisableDeletionProtection: props.DisableDeletionProtection,
+	})
+}
+
+func (s *Signet) buildIdentity(props *SignetProps, removal awscdk.RemovalPolicy) {
+	s.UserPool, s.UserPoolClient = props.UserPool, props.UserPoolClient
+	if s.UserPool != nil && s.UserPoolClient != nil {
+		return
+	}
+	s.Identity = identity.NewIdentity(s.Construct, "Identity", &identity.IdentityProps{
+		UserPool:                  props.UserPool,
+		RemovalPolicy:             removal,
+		DisableDeletionProtection: props.DisableDeletionProtection,
+	})
+	s.UserPool, s.UserPoolClient = s.Identity.UserPool, s.Identity.Client
+}
+
+func (s *Signet) buildApi(props *SignetProps, removal awscdk.RemovalPolicy) {
+	s.Api = signerapi.NewSignerApi(s.Construct, "Api", &signerapi.SignerApiProps{
+		UserPool:      s.UserPool,
+		SigningKeys:   s.SigningKeys,
+		Bucket:        s.Bucket,
+		BucketKey:     s.BucketKey,
+		Database:      s.Database,
+		LogKey:        s.Keys.LogsKey,
+		RemovalPolicy: removal,
+		// The same web apps that upload from the browser call the API.
+		CorsAllowedOrigins: props.CorsAllowedOrigins,
+	})
+}
+
+// GrantSign lets grantee sign CloudFront URLs and cookies with Signet's keys: read
+// the signing parameters (with decryption) and decrypt the private keys, only via
+// SSM and only for these parameters.
+func (s *Signet) GrantSign(grantee awsiam.IGrantable) awsiam.Grant {
+	return s.SigningKeys.GrantSign(grantee)
+}
+
+// GrantConnect lets grantee connect to the metadata database as the application role
+// with an IAM token (grantee must also run in the database's VPC with
+// Database.LambdaSecurityGroup).
+func (s *Signet) GrantConnect(grantee awsiam.IGrantable) awsiam.Grant {
+	return s.Database.GrantConnect(grantee)
+}
