@@ -28,7 +28,6 @@ import (
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/constructs-go/constructs/v10"
@@ -235,15 +234,4 @@ func NewSecureBucket(scope constructs.Construct, id string, props *SecureBucketP
 		nag.Suppress(logs, false, rules...)
 	}
 	return b
-}
-
-// GrantRead lets grantee read objects (s3:GetObject* and kms:Decrypt on the data key).
-func (b *SecureBucket) GrantRead(grantee awsiam.IGrantable, objectsKeyPattern *string) awsiam.Grant {
-	return b.Bucket.GrantRead(grantee, objectsKeyPattern)
-}
-
-// GrantPut lets grantee write objects, the permission S3 presigned uploads are signed
-// with (s3:PutObject* and kms:GenerateDataKey/Encrypt on the data key).
-func (b *SecureBucket) GrantPut(grantee awsiam.IGrantable, objectsKeyPattern *string) awsiam.Grant {
-	return b.Bucket.GrantPut(grantee, objectsKeyPattern)
 }

@@ -298,22 +298,22 @@ func checkBucket(c *propcheck.Checker, props *DistributionProps) {
 // headers policy, and adds the exact-ARN statements to the bucket and key policies.
 func NewDistribution(scope constructs.Construct, id string, props *DistributionProps) *Distribution {
 	propcheck.MustAt(scope, id, ValidateDistributionProps(props))
-	c := constructs.NewConstruct(scope, jsii.String(id))
-	d := &Distribution{Construct: c}
+	d := &Distribution{Construct: constructs.NewConstruct(scope, jsii.String(id))}
+	origin := d.addOrigin(props)
+	d.addResponseHeadersPolicy(props)
+	d.Distribution = awscloudfront.NewDistribution(d.Construct, jsii.String("Distribution"), d.distributionProps(props, origin))
+	d.DistributionArn = d.Distribution.DistributionArn()
+	d.DomainName = d.Distribution.DistributionDomainName()
+	d.grantOriginAccess(props)
+	d.suppressFindings(props)
+	return d
+}
 
-	region := props.Bucket.Env().Region
-	shield := props.OriginShieldRegion
-	if shield == nil {
-		if propcheck.Resolved(region) {
-			r, _ := OriginShieldRegionFor(*region)
-			shield = jsii.String(r)
-		} else {
-			// An environment-agnostic stack: the region is only known at deploy time.
-			shield = region
-		}
-	}
-
-	d.OriginAccessControl = awscloudfront.NewS3OriginAccessControl(c, jsii.String("OriginAccessControl"), &awscloudfront.S3OriginAccessControlProps{
+// addOrigin creates the origin access control and the S3 origin that signs with it.
+// The origin points at a stand-in for the bucket (originBucket), so it carries no
+// reference to the bucket resource.
+func (d *Distribution) addOrigin(props *DistributionProps) awscloudfront.IOrigin {
+	d.OriginAccessControl = awscloudfront.NewS3OriginAccessControl(d.Construct, jsii.String("OriginAccessControl"), &awscloudfront.S3OriginAccessControlProps{
 		Description: jsii.String("Signet: CloudFront signs every request to the file bucket (SigV4)"),
 		Signing:     awscloudfront.Signing_SIGV4_ALWAYS(),
 	})
@@ -321,18 +321,36 @@ func NewDistribution(scope constructs.Construct, id string, props *DistributionP
 	if len(props.OriginCustomHeaders) > 0 {
 		headers = &props.OriginCustomHeaders
 	}
-	origin := awscloudfrontorigins.S3BucketOrigin_WithBucketDefaults(originBucket(c, props.Bucket), &awscloudfront.OriginProps{
+	return awscloudfrontorigins.S3BucketOrigin_WithBucketDefaults(originBucket(d.Construct, props.Bucket), &awscloudfront.OriginProps{
 		OriginAccessControlId: d.OriginAccessControl.OriginAccessControlId(),
 		OriginShieldEnabled:   jsii.Bool(true),
-		OriginShieldRegion:    shield,
+		OriginShieldRegion:    originShieldRegion(props),
 		CustomHeaders:         headers,
 	})
+}
 
+// originShieldRegion is OriginShieldRegion, or the Origin Shield region for the
+// bucket's region.
+func originShieldRegion(props *DistributionProps) *string {
+	if props.OriginShieldRegion != nil {
+		return props.OriginShieldRegion
+	}
+	region := props.Bucket.Env().Region
+	if !propcheck.Resolved(region) {
+		// An environment-agnostic stack: the region is only known at deploy time.
+		return region
+	}
+	r, _ := OriginShieldRegionFor(*region)
+	return jsii.String(r)
+}
+
+// addResponseHeadersPolicy creates the security headers sent with every file.
+func (d *Distribution) addResponseHeadersPolicy(props *DistributionProps) {
 	csp := props.ContentSecurityPolicy
 	if csp == nil {
 		csp = jsii.String(DefaultContentSecurityPolicy)
 	}
-	d.ResponseHeadersPolicy = awscloudfront.NewResponseHeadersPolicy(c, jsii.String("SecurityHeaders"), &awscloudfront.ResponseHeadersPolicyProps{
+	d.ResponseHeadersPolicy = awscloudfront.NewResponseHeadersPolicy(d.Construct, jsii.String("SecurityHeaders"), &awscloudfront.ResponseHeadersPolicyProps{
 		Comment: jsii.String("Signet: secure headers on every file"),
 		SecurityHeadersBehavior: &awscloudfront.ResponseSecurityHeadersBehavior{
 			StrictTransportSecurity: &awscloudfront.ResponseHeadersStrictTransportSecurity{
@@ -359,7 +377,48 @@ func NewDistribution(scope constructs.Construct, id string, props *DistributionP
 			"x-amz-server-side-encryption-bucket-key-enabled",
 		),
 	})
+}
 
+// distributionProps are the distribution's settings: its behaviours, HTTP/2 and 3,
+// the custom domain, error pages and access logs.
+func (d *Distribution) distributionProps(props *DistributionProps, origin awscloudfront.IOrigin) *awscloudfront.DistributionProps {
+	comment := props.Comment
+	if comment == nil {
+		comment = jsii.String("Signet file distribution")
+	}
+	defaultBehavior, additional := d.behaviors(props, origin)
+	dp := &awscloudfront.DistributionProps{
+		Comment:             comment,
+		DefaultBehavior:     defaultBehavior,
+		AdditionalBehaviors: additional,
+		HttpVersion:         awscloudfront.HttpVersion_HTTP2_AND_3,
+		EnableIpv6:          jsii.Bool(props.EnableIpv6),
+		DefaultRootObject:   props.DefaultRootObject,
+		PriceClass:          props.PriceClass,
+		WebAclId:            props.WebAclArn,
+	}
+	setCustomDomain(dp, props)
+	if len(props.ErrorResponses) > 0 {
+		dp.ErrorResponses = &props.ErrorResponses
+	}
+	setLogging(dp, props)
+	return dp
+}
+
+// behaviorBase is what every behaviour of one distribution shares; a Behavior only
+// overrides its methods, cache policy, key groups and whether it is public.
+type behaviorBase struct {
+	origin  awscloudfront.IOrigin
+	viewer  awscloudfront.ViewerProtocolPolicy
+	headers awscloudfront.ResponseHeadersPolicy
+	// methods and groups are the distribution's, inherited where a Behavior has none.
+	methods awscloudfront.AllowedMethods
+	groups  []awscloudfront.IKeyGroup
+}
+
+// behaviors builds the default behaviour, described by the distribution's own props,
+// and the additional ones by path pattern (nil when there are none).
+func (d *Distribution) behaviors(props *DistributionProps, origin awscloudfront.IOrigin) (*awscloudfront.BehaviorOptions, *map[string]*awscloudfront.BehaviorOptions) {
 	viewer := props.ViewerProtocolPolicy
 	if viewer == "" {
 		viewer = awscloudfront.ViewerProtocolPolicy_HTTPS_ONLY
@@ -371,100 +430,84 @@ func NewDistribution(scope constructs.Construct, id string, props *DistributionP
 			methods = awscloudfront.AllowedMethods_ALLOW_ALL()
 		}
 	}
-	cachePolicy := props.CachePolicy
+	base := &behaviorBase{origin: origin, viewer: viewer, headers: d.ResponseHeadersPolicy, methods: methods, groups: props.TrustedKeyGroups}
+	defaultBehavior := base.options(&Behavior{Public: props.Public, CachePolicy: props.CachePolicy})
+	if len(props.AdditionalBehaviors) == 0 {
+		return defaultBehavior, nil
+	}
+	additional := map[string]*awscloudfront.BehaviorOptions{}
+	for pattern, b := range props.AdditionalBehaviors {
+		additional[pattern] = base.options(b)
+	}
+	return defaultBehavior, &additional
+}
+
+// options is b on top of the shared settings: private unless b is public, trusting
+// b's key groups or else the distribution's, with the managed CachingOptimized policy
+// unless b names another.
+func (base *behaviorBase) options(b *Behavior) *awscloudfront.BehaviorOptions {
+	methods := b.AllowedMethods
+	if methods == nil {
+		methods = base.methods
+	}
+	cachePolicy := b.CachePolicy
 	if cachePolicy == nil {
 		cachePolicy = awscloudfront.CachePolicy_CACHING_OPTIMIZED()
 	}
-	defaultBehavior := &awscloudfront.BehaviorOptions{
-		Origin:                origin,
-		ViewerProtocolPolicy:  viewer,
+	opt := &awscloudfront.BehaviorOptions{
+		Origin:                base.origin,
+		ViewerProtocolPolicy:  base.viewer,
 		AllowedMethods:        methods,
 		CachePolicy:           cachePolicy,
-		ResponseHeadersPolicy: d.ResponseHeadersPolicy,
+		ResponseHeadersPolicy: base.headers,
 		Compress:              jsii.Bool(true),
 	}
-	if !props.Public {
-		defaultBehavior.TrustedKeyGroups = keyGroupRefs(props.TrustedKeyGroups)
-	}
-
-	var additional *map[string]*awscloudfront.BehaviorOptions
-	if len(props.AdditionalBehaviors) > 0 {
-		m := map[string]*awscloudfront.BehaviorOptions{}
-		for pattern, b := range props.AdditionalBehaviors {
-			bm := b.AllowedMethods
-			if bm == nil {
-				bm = methods
-			}
-			bc := b.CachePolicy
-			if bc == nil {
-				bc = awscloudfront.CachePolicy_CACHING_OPTIMIZED()
-			}
-			opt := &awscloudfront.BehaviorOptions{
-				Origin:                origin,
-				ViewerProtocolPolicy:  viewer,
-				AllowedMethods:        bm,
-				CachePolicy:           bc,
-				ResponseHeadersPolicy: d.ResponseHeadersPolicy,
-				Compress:              jsii.Bool(true),
-			}
-			if !b.Public {
-				groups := b.TrustedKeyGroups
-				if len(groups) == 0 {
-					groups = props.TrustedKeyGroups
-				}
-				opt.TrustedKeyGroups = keyGroupRefs(groups)
-			}
-			m[pattern] = opt
+	if !b.Public {
+		groups := b.TrustedKeyGroups
+		if len(groups) == 0 {
+			groups = base.groups
 		}
-		additional = &m
+		opt.TrustedKeyGroups = keyGroupRefs(groups)
 	}
+	return opt
+}
 
-	comment := props.Comment
-	if comment == nil {
-		comment = jsii.String("Signet file distribution")
+// setCustomDomain serves DomainNames with Certificate over SNI, TLSv1.2_2021 or newer.
+// Without them CloudFront serves *.cloudfront.net with a policy AWS fixes.
+func setCustomDomain(dp *awscloudfront.DistributionProps, props *DistributionProps) {
+	if len(props.DomainNames) == 0 {
+		return
 	}
-	dp := &awscloudfront.DistributionProps{
-		Comment:             comment,
-		DefaultBehavior:     defaultBehavior,
-		AdditionalBehaviors: additional,
-		HttpVersion:         awscloudfront.HttpVersion_HTTP2_AND_3,
-		EnableIpv6:          jsii.Bool(props.EnableIpv6),
-		DefaultRootObject:   props.DefaultRootObject,
-		PriceClass:          props.PriceClass,
-		WebAclId:            props.WebAclArn,
+	tls := props.MinimumProtocolVersion
+	if tls == "" {
+		tls = awscloudfront.SecurityPolicyProtocol_TLS_V1_2_2021
 	}
-	if len(props.DomainNames) > 0 {
-		tls := props.MinimumProtocolVersion
-		if tls == "" {
-			tls = awscloudfront.SecurityPolicyProtocol_TLS_V1_2_2021
-		}
-		dp.DomainNames = &props.DomainNames
-		dp.Certificate = props.Certificate
-		dp.MinimumProtocolVersion = tls
-		dp.SslSupportMethod = awscloudfront.SSLMethod_SNI
-	}
-	if len(props.ErrorResponses) > 0 {
-		dp.ErrorResponses = &props.ErrorResponses
-	}
-	if !props.DisableLogging {
-		prefix := props.LogFilePrefix
-		if prefix == nil {
-			prefix = jsii.String("cloudfront/")
-		}
-		dp.EnableLogging = jsii.Bool(true)
-		dp.LogBucket = props.LogBucket
-		dp.LogFilePrefix = prefix
-	}
-	d.Distribution = awscloudfront.NewDistribution(c, jsii.String("Distribution"), dp)
-	d.DistributionArn = d.Distribution.DistributionArn()
-	d.DomainName = d.Distribution.DistributionDomainName()
+	dp.DomainNames = &props.DomainNames
+	dp.Certificate = props.Certificate
+	dp.MinimumProtocolVersion = tls
+	dp.SslSupportMethod = awscloudfront.SSLMethod_SNI
+}
 
-	d.grantOriginAccess(props)
+// setLogging sends standard access logs to LogBucket unless logging is disabled.
+func setLogging(dp *awscloudfront.DistributionProps, props *DistributionProps) {
+	if props.DisableLogging {
+		return
+	}
+	prefix := props.LogFilePrefix
+	if prefix == nil {
+		prefix = jsii.String("cloudfront/")
+	}
+	dp.EnableLogging = jsii.Bool(true)
+	dp.LogBucket = props.LogBucket
+	dp.LogFilePrefix = prefix
+}
+
+// suppressFindings records why cdk-nag findings that do not apply are suppressed.
+func (d *Distribution) suppressFindings(props *DistributionProps) {
 	if len(props.DomainNames) == 0 {
 		nag.Suppress(d.Distribution, false, nag.Rule{ID: "AwsSolutions-CFR4",
 			Reason: "without a custom domain CloudFront serves its *.cloudfront.net certificate with a policy AWS fixes; configure DomainNames and Certificate to enforce TLSv1.2_2021 or newer"})
 	}
-	return d
 }
 
 // grantOriginAccess adds the exact-ARN statements to the bucket policy and the data

@@ -122,32 +122,23 @@ func ValidateSignerApiProps(props *SignerApiProps) error {
 func NewSignerApi(scope constructs.Construct, id string, props *SignerApiProps) *SignerApi {
 	propcheck.MustAt(scope, id, ValidateSignerApiProps(props))
 	removal := propcheck.RemovalOrRetain(props.RemovalPolicy)
-	c := constructs.NewConstruct(scope, jsii.String(id))
-	a := &SignerApi{Construct: c}
-	key := props.BucketKey
-	if key == nil {
-		key = props.Bucket.EncryptionKey()
-	}
-	env := map[string]*string{
-		"SIGNET_PARAMETER_PREFIX": jsii.String(props.SigningKeys.ParameterPrefix),
-		"SIGNET_BUCKET":           props.Bucket.BucketName(),
-		"SIGNET_DB_HOST":          props.Database.Cluster.ClusterEndpoint().Hostname(),
-		"SIGNET_DB_PORT":          awscdk.Token_AsString(props.Database.Cluster.ClusterEndpoint().Port(), nil),
-		"SIGNET_DB_NAME":          jsii.String(props.Database.DatabaseName),
-	}
-	if key != nil {
-		env["SIGNET_KMS_KEY_ARN"] = key.KeyArn()
-	}
-	if props.CookieDomain != nil {
-		env["SIGNET_COOKIE_DOMAIN"] = props.CookieDomain
-	}
-	if len(props.CorsAllowedOrigins) > 0 {
-		env["SIGNET_CORS_ORIGINS"] = awscdk.Fn_Join(jsii.String(","), &props.CorsAllowedOrigins)
-	}
-	a.Signer = gofunction.NewGoFunction(c, "Signer", &gofunction.GoFunctionProps{
+	a := &SignerApi{Construct: constructs.NewConstruct(scope, jsii.String(id))}
+	a.addSigner(props, removal)
+	a.addRestApi(props, removal)
+	a.addRoutes(props)
+	a.addFirewall(props, removal)
+	a.suppressFindings(props)
+	return a
+}
+
+// addSigner creates the signer Lambda in the database's VPC and grants it exactly
+// what it signs with: the signing-key parameters, a signet_app connection, and reads
+// and writes in the files bucket (presigned uploads carry the signer's permissions).
+func (a *SignerApi) addSigner(props *SignerApiProps, removal awscdk.RemovalPolicy) {
+	a.Signer = gofunction.NewGoFunction(a.Construct, "Signer", &gofunction.GoFunctionProps{
 		ImportPath:                   SignerImportPath,
 		Description:                  jsii.String("Signet: checks RBAC and signs CloudFront URLs and cookies and S3 uploads"),
-		Environment:                  env,
+		Environment:                  signerEnvironment(props),
 		Timeout:                      awscdk.Duration_Seconds(jsii.Number(29)),
 		MemorySize:                   jsii.Number(512),
 		LogKey:                       props.LogKey,
@@ -161,10 +152,71 @@ func NewSignerApi(scope constructs.Construct, id string, props *SignerApiProps) 
 	props.Database.GrantConnect(a.Signer.Role)
 	props.Bucket.GrantPut(a.Signer.Role, jsii.String("*"))
 	props.Bucket.GrantRead(a.Signer.Role, jsii.String("*"))
+}
 
-	a.AccessLog = awslogs.NewLogGroup(c, jsii.String("AccessLogs"), &awslogs.LogGroupProps{
+// signerEnvironment is the signer's configuration: where the signing keys, the
+// bucket and the database are, and the optional KMS key, cookie domain and CORS
+// origins.
+func signerEnvironment(props *SignerApiProps) map[string]*string {
+	env := map[string]*string{
+		"SIGNET_PARAMETER_PREFIX": jsii.String(props.SigningKeys.ParameterPrefix),
+		"SIGNET_BUCKET":           props.Bucket.BucketName(),
+		"SIGNET_DB_HOST":          props.Database.Cluster.ClusterEndpoint().Hostname(),
+		"SIGNET_DB_PORT":          awscdk.Token_AsString(props.Database.Cluster.ClusterEndpoint().Port(), nil),
+		"SIGNET_DB_NAME":          jsii.String(props.Database.DatabaseName),
+	}
+	key := props.BucketKey
+	if key == nil {
+		key = props.Bucket.EncryptionKey()
+	}
+	if key != nil {
+		env["SIGNET_KMS_KEY_ARN"] = key.KeyArn()
+	}
+	if props.CookieDomain != nil {
+		env["SIGNET_COOKIE_DOMAIN"] = props.CookieDomain
+	}
+	if len(props.CorsAllowedOrigins) > 0 {
+		env["SIGNET_CORS_ORIGINS"] = awscdk.Fn_Join(jsii.String(","), &props.CorsAllowedOrigins)
+	}
+	return env
+}
+
+// addRestApi creates the regional REST API, its access-log group and its v1 stage.
+func (a *SignerApi) addRestApi(props *SignerApiProps, removal awscdk.RemovalPolicy) {
+	a.AccessLog = awslogs.NewLogGroup(a.Construct, jsii.String("AccessLogs"), &awslogs.LogGroupProps{
 		EncryptionKey: props.LogKey, Retention: awslogs.RetentionDays_ONE_YEAR, RemovalPolicy: removal,
 	})
+	a.Api = awsapigateway.NewRestApi(a.Construct, jsii.String("Api"), &awsapigateway.RestApiProps{
+		DefaultCorsPreflightOptions: corsPreflight(props.CorsAllowedOrigins),
+		Description:                 jsii.String("Signet: signed URLs, cookies and uploads for authenticated customers"),
+		EndpointTypes:               &[]awsapigateway.EndpointType{awsapigateway.EndpointType_REGIONAL},
+		CloudWatchRole:              jsii.Bool(true),
+		FailOnWarnings:              jsii.Bool(true),
+		DisableExecuteApiEndpoint:   jsii.Bool(false),
+		DeployOptions:               a.stageOptions(props),
+	})
+	a.Url = a.Api.Url()
+}
+
+// corsPreflight answers browser preflights from origins, or is nil without them.
+func corsPreflight(origins []*string) *awsapigateway.CorsOptions {
+	if len(origins) == 0 {
+		return nil
+	}
+	// Preflights carry no credentials, so these OPTIONS methods have no authorizer;
+	// they return only CORS headers (a mock integration, no Lambda).
+	return &awsapigateway.CorsOptions{
+		AllowOrigins: &origins,
+		AllowMethods: jsii.Strings("GET", "POST"),
+		AllowHeaders: jsii.Strings("Authorization", "Content-Type"),
+		MaxAge:       awscdk.Duration_Hours(jsii.Number(1)),
+	}
+}
+
+// stageOptions configure the v1 stage: throttling (50 requests/s, burst 100 by
+// default), X-Ray, metrics, execution logs without request data, and JSON access logs
+// to AccessLog.
+func (a *SignerApi) stageOptions(props *SignerApiProps) *awsapigateway.StageOptions {
 	rate, burst := jsii.Number(50), jsii.Number(100)
 	if props.ThrottleRate != nil {
 		rate = props.ThrottleRate
@@ -172,121 +224,141 @@ func NewSignerApi(scope constructs.Construct, id string, props *SignerApiProps) 
 	if props.ThrottleBurst != nil {
 		burst = props.ThrottleBurst
 	}
-	var cors *awsapigateway.CorsOptions
-	if len(props.CorsAllowedOrigins) > 0 {
-		// Preflights carry no credentials, so these OPTIONS methods have no authorizer;
-		// they return only CORS headers (a mock integration, no Lambda).
-		cors = &awsapigateway.CorsOptions{
-			AllowOrigins: &props.CorsAllowedOrigins,
-			AllowMethods: jsii.Strings("GET", "POST"),
-			AllowHeaders: jsii.Strings("Authorization", "Content-Type"),
-			MaxAge:       awscdk.Duration_Hours(jsii.Number(1)),
-		}
+	return &awsapigateway.StageOptions{
+		StageName:            jsii.String("v1"),
+		ThrottlingRateLimit:  rate,
+		ThrottlingBurstLimit: burst,
+		TracingEnabled:       jsii.Bool(true),
+		LoggingLevel:         awsapigateway.MethodLoggingLevel_INFO,
+		DataTraceEnabled:     jsii.Bool(false),
+		MetricsEnabled:       jsii.Bool(true),
+		AccessLogDestination: awsapigateway.NewLogGroupLogDestination(a.AccessLog),
+		AccessLogFormat: awsapigateway.AccessLogFormat_JsonWithStandardFields(&awsapigateway.JsonWithStandardFieldProps{
+			Caller: jsii.Bool(false), HttpMethod: jsii.Bool(true), Ip: jsii.Bool(true), Protocol: jsii.Bool(true),
+			RequestTime: jsii.Bool(true), ResourcePath: jsii.Bool(true), ResponseLength: jsii.Bool(true),
+			Status: jsii.Bool(true), User: jsii.Bool(true),
+		}),
 	}
-	a.Api = awsapigateway.NewRestApi(c, jsii.String("Api"), &awsapigateway.RestApiProps{
-		DefaultCorsPreflightOptions: cors,
-		Description:                 jsii.String("Signet: signed URLs, cookies and uploads for authenticated customers"),
-		EndpointTypes:               &[]awsapigateway.EndpointType{awsapigateway.EndpointType_REGIONAL},
-		CloudWatchRole:              jsii.Bool(true),
-		FailOnWarnings:              jsii.Bool(true),
-		DisableExecuteApiEndpoint:   jsii.Bool(false),
-		DeployOptions: &awsapigateway.StageOptions{
-			StageName:            jsii.String("v1"),
-			ThrottlingRateLimit:  rate,
-			ThrottlingBurstLimit: burst,
-			TracingEnabled:       jsii.Bool(true),
-			LoggingLevel:         awsapigateway.MethodLoggingLevel_INFO,
-			DataTraceEnabled:     jsii.Bool(false),
-			MetricsEnabled:       jsii.Bool(true),
-			AccessLogDestination: awsapigateway.NewLogGroupLogDestination(a.AccessLog),
-			AccessLogFormat: awsapigateway.AccessLogFormat_JsonWithStandardFields(&awsapigateway.JsonWithStandardFieldProps{
-				Caller: jsii.Bool(false), HttpMethod: jsii.Bool(true), Ip: jsii.Bool(true), Protocol: jsii.Bool(true),
-				RequestTime: jsii.Bool(true), ResourcePath: jsii.Bool(true), ResponseLength: jsii.Bool(true),
-				Status: jsii.Bool(true), User: jsii.Bool(true),
-			}),
-		},
-	})
-	a.Url = a.Api.Url()
-	authorizer := awsapigateway.NewCognitoUserPoolsAuthorizer(c, jsii.String("Authorizer"), &awsapigateway.CognitoUserPoolsAuthorizerProps{
-		CognitoUserPools: &[]awscognito.IUserPool{props.UserPool},
-	})
-	integration := awsapigateway.NewLambdaIntegration(a.Signer.Function, nil)
-	bodyValidator := awsapigateway.NewRequestValidator(c, jsii.String("BodyValidator"), &awsapigateway.RequestValidatorProps{
-		RestApi: a.Api, ValidateRequestBody: jsii.Bool(true), ValidateRequestParameters: jsii.Bool(true),
-	})
+}
+
+// methodDefaults is what every API method shares: the Cognito authorizer, the signer
+// integration and the validator that checks bodies and query parameters.
+type methodDefaults struct {
+	authorizer  awsapigateway.IAuthorizer
+	integration awsapigateway.Integration
+	validator   awsapigateway.IRequestValidator
+}
+
+// addRoutes creates the routes: POST /downloads, POST /uploads,
+// POST /uploads/complete and GET /files, each behind the authorizer, with its body
+// validated against a model or its query parameters declared.
+func (a *SignerApi) addRoutes(props *SignerApiProps) {
+	m := &methodDefaults{
+		authorizer: awsapigateway.NewCognitoUserPoolsAuthorizer(a.Construct, jsii.String("Authorizer"), &awsapigateway.CognitoUserPoolsAuthorizerProps{
+			CognitoUserPools: &[]awscognito.IUserPool{props.UserPool},
+		}),
+		integration: awsapigateway.NewLambdaIntegration(a.Signer.Function, nil),
+		validator: awsapigateway.NewRequestValidator(a.Construct, jsii.String("BodyValidator"), &awsapigateway.RequestValidatorProps{
+			RestApi: a.Api, ValidateRequestBody: jsii.Bool(true), ValidateRequestParameters: jsii.Bool(true),
+		}),
+	}
+	downloads, uploads, complete := a.addRequestModels()
+	root := a.Api.Root()
+	m.add(root.AddResource(jsii.String("downloads"), nil), "POST", downloads, nil)
+	up := root.AddResource(jsii.String("uploads"), nil)
+	m.add(up, "POST", uploads, nil)
+	m.add(up.AddResource(jsii.String("complete"), nil), "POST", complete, nil)
+	m.add(root.AddResource(jsii.String("files"), nil), "GET", nil, map[string]*bool{"folder": jsii.Bool(false), "cursor": jsii.Bool(false), "limit": jsii.Bool(false)})
+}
+
+// add adds method on res, with body model (nil for none) and query parameters
+// (name to required; nil for none).
+func (m *methodDefaults) add(res awsapigateway.IResource, method string, model awsapigateway.Model, query map[string]*bool) {
+	opts := &awsapigateway.MethodOptions{
+		Authorizer:        m.authorizer,
+		AuthorizationType: awsapigateway.AuthorizationType_COGNITO,
+		RequestValidator:  m.validator,
+	}
+	if model != nil {
+		opts.RequestModels = &map[string]awsapigateway.IModel{"application/json": model}
+	}
+	if query != nil {
+		params := map[string]*bool{}
+		for k, v := range query {
+			params["method.request.querystring."+k] = v
+		}
+		opts.RequestParameters = &params
+	}
+	res.AddMethod(jsii.String(method), m.integration, opts)
+}
+
+// addRequestModels creates the JSON schemas request bodies must match before the
+// signer runs: canonical paths, bounded sizes, no unknown fields.
+func (a *SignerApi) addRequestModels() (downloads, uploads, complete awsapigateway.Model) {
 	model := func(name string, schema *awsapigateway.JsonSchema) awsapigateway.Model {
-		return awsapigateway.NewModel(c, jsii.String(name+"Model"), &awsapigateway.ModelProps{
+		return awsapigateway.NewModel(a.Construct, jsii.String(name+"Model"), &awsapigateway.ModelProps{
 			RestApi: a.Api, ContentType: jsii.String("application/json"), Schema: schema,
 		})
 	}
-	str := func(maxLen float64, pattern string) *awsapigateway.JsonSchema {
-		s := &awsapigateway.JsonSchema{Type: awsapigateway.JsonSchemaType_STRING, MinLength: jsii.Number(1), MaxLength: jsii.Number(maxLen)}
-		if pattern != "" {
-			s.Pattern = jsii.String(pattern)
-		}
-		return s
-	}
-	object := func(required []string, props map[string]*awsapigateway.JsonSchema) *awsapigateway.JsonSchema {
-		return &awsapigateway.JsonSchema{
-			Schema: awsapigateway.JsonSchemaVersion_DRAFT4, Type: awsapigateway.JsonSchemaType_OBJECT,
-			Required: jsii.Strings(required...), Properties: &props, AdditionalProperties: false,
-		}
-	}
-	enum := func(values ...any) *awsapigateway.JsonSchema {
-		return &awsapigateway.JsonSchema{Type: awsapigateway.JsonSchemaType_STRING, Enum: &values}
-	}
-	downloads := model("Download", object([]string{"path"}, map[string]*awsapigateway.JsonSchema{
-		"path":            str(1024, pathPattern),
+	downloads = model("Download", objectSchema([]string{"path"}, map[string]*awsapigateway.JsonSchema{
+		"path":            stringSchema(1024, pathPattern),
 		"lifetimeSeconds": {Type: awsapigateway.JsonSchemaType_INTEGER, Minimum: jsii.Number(10), Maximum: jsii.Number(3600)},
-		"startsAt":        str(40, ""),
-		"ipRestriction":   str(18, `^(sourceIp|[0-9]{1,3}(\.[0-9]{1,3}){3}(/[0-9]{1,2})?)$`),
-		"delivery":        enum("url", "cookies"),
-		"scope":           enum("file", "folder"),
+		"startsAt":        stringSchema(40, ""),
+		"ipRestriction":   stringSchema(18, `^(sourceIp|[0-9]{1,3}(\.[0-9]{1,3}){3}(/[0-9]{1,2})?)$`),
+		"delivery":        enumSchema("url", "cookies"),
+		"scope":           enumSchema("file", "folder"),
 	}))
-	uploads := model("Upload", object([]string{"path", "contentType", "size", "checksumSha256"}, map[string]*awsapigateway.JsonSchema{
-		"path":           str(1024, pathPattern),
-		"contentType":    str(255, `^[\x20-\x7e]+$`),
+	uploads = model("Upload", objectSchema([]string{"path", "contentType", "size", "checksumSha256"}, map[string]*awsapigateway.JsonSchema{
+		"path":           stringSchema(1024, pathPattern),
+		"contentType":    stringSchema(255, `^[\x20-\x7e]+$`),
 		"size":           {Type: awsapigateway.JsonSchemaType_INTEGER, Minimum: jsii.Number(0), Maximum: jsii.Number(5 << 30)},
-		"checksumSha256": str(44, `^[A-Za-z0-9+/]{43}=$`),
-		"method":         enum("put", "post"),
+		"checksumSha256": stringSchema(44, `^[A-Za-z0-9+/]{43}=$`),
+		"method":         enumSchema("put", "post"),
 	}))
-	complete := model("Complete", object([]string{"path"}, map[string]*awsapigateway.JsonSchema{"path": str(1024, pathPattern)}))
+	complete = model("Complete", objectSchema([]string{"path"}, map[string]*awsapigateway.JsonSchema{"path": stringSchema(1024, pathPattern)}))
+	return downloads, uploads, complete
+}
 
-	add := func(res awsapigateway.IResource, method string, m awsapigateway.Model, query map[string]*bool) {
-		opts := &awsapigateway.MethodOptions{
-			Authorizer:        authorizer,
-			AuthorizationType: awsapigateway.AuthorizationType_COGNITO,
-			RequestValidator:  bodyValidator,
-		}
-		if m != nil {
-			opts.RequestModels = &map[string]awsapigateway.IModel{"application/json": m}
-		}
-		if query != nil {
-			params := map[string]*bool{}
-			for k, v := range query {
-				params["method.request.querystring."+k] = v
-			}
-			opts.RequestParameters = &params
-		}
-		res.AddMethod(jsii.String(method), integration, opts)
+// stringSchema is a non-empty string of at most maxLen characters, matching pattern
+// unless it is empty.
+func stringSchema(maxLen float64, pattern string) *awsapigateway.JsonSchema {
+	s := &awsapigateway.JsonSchema{Type: awsapigateway.JsonSchemaType_STRING, MinLength: jsii.Number(1), MaxLength: jsii.Number(maxLen)}
+	if pattern != "" {
+		s.Pattern = jsii.String(pattern)
 	}
-	root := a.Api.Root()
-	add(root.AddResource(jsii.String("downloads"), nil), "POST", downloads, nil)
-	up := root.AddResource(jsii.String("uploads"), nil)
-	add(up, "POST", uploads, nil)
-	add(up.AddResource(jsii.String("complete"), nil), "POST", complete, nil)
-	add(root.AddResource(jsii.String("files"), nil), "GET", nil, map[string]*bool{"folder": jsii.Bool(false), "cursor": jsii.Bool(false), "limit": jsii.Bool(false)})
+	return s
+}
 
+// objectSchema is a draft-4 object with properties, of which required must be
+// present, and no others.
+func objectSchema(required []string, properties map[string]*awsapigateway.JsonSchema) *awsapigateway.JsonSchema {
+	return &awsapigateway.JsonSchema{
+		Schema: awsapigateway.JsonSchemaVersion_DRAFT4, Type: awsapigateway.JsonSchemaType_OBJECT,
+		Required: jsii.Strings(required...), Properties: &properties, AdditionalProperties: false,
+	}
+}
+
+// enumSchema is a string that is one of values.
+func enumSchema(values ...any) *awsapigateway.JsonSchema {
+	return &awsapigateway.JsonSchema{Type: awsapigateway.JsonSchemaType_STRING, Enum: &values}
+}
+
+// addFirewall attaches WebAclArn to the stage, or a new regional web ACL without it.
+func (a *SignerApi) addFirewall(props *SignerApiProps, removal awscdk.RemovalPolicy) {
 	webAcl := props.WebAclArn
 	if webAcl == nil {
-		a.Firewall = firewall.NewWebAcl(c, "Firewall", &firewall.WebAclProps{Regional: true, RemovalPolicy: removal})
+		a.Firewall = firewall.NewWebAcl(a.Construct, "Firewall", &firewall.WebAclProps{Regional: true, RemovalPolicy: removal})
 		webAcl = a.Firewall.Arn
 	}
-	awswafv2.NewCfnWebACLAssociation(c, jsii.String("WebAclAssociation"), &awswafv2.CfnWebACLAssociationProps{
+	awswafv2.NewCfnWebACLAssociation(a.Construct, jsii.String("WebAclAssociation"), &awswafv2.CfnWebACLAssociationProps{
 		ResourceArn: a.Api.DeploymentStage().StageArn(),
 		WebAclArn:   webAcl,
 	})
+}
 
+// suppressFindings records why the cdk-nag findings that do not apply to the API,
+// its stage and the signer are suppressed.
+func (a *SignerApi) suppressFindings(props *SignerApiProps) {
 	if role := a.Api.Node().TryFindChild(jsii.String("CloudWatchRole")); role != nil {
 		nag.Suppress(role, true, nag.Rule{ID: "AwsSolutions-IAM4",
 			AppliesTo: []string{"Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"},
@@ -305,5 +377,4 @@ func NewSignerApi(scope constructs.Construct, id string, props *SignerApiProps) 
 	nag.Suppress(a.Signer.RolePolicy(), true, nag.Rule{ID: "AwsSolutions-IAM5",
 		Reason:         "object-level grants on the files bucket (presigned uploads for any customer's prefix are decided per request by RBAC), the KMS data-key actions CDK grants with them, and the signing-key parameter path",
 		AppliesToRegex: []string{`/^Action::s3:.*$/`, `/^Action::kms:.*$/`, `/^Resource::<[A-Za-z0-9]+\.Arn>\/\*$/`, `/^Resource::.*:parameter\/signet\/[0-9a-f]{10}\/\*$/`, `/^Resource::arn:.*:rds-db:.*$/`}})
-	return a
 }
