@@ -148,27 +148,7 @@ func NewSecureBucket(scope constructs.Construct, id string, props *SecureBucketP
 
 	b.LogBucket = props.AccessLogBucket
 	if b.LogBucket == nil {
-		retention := props.LogRetention
-		if retention == nil {
-			retention = awscdk.Duration_Days(jsii.Number(365))
-		}
-		b.LogBucket = awss3.NewBucket(c, jsii.String("Logs"), &awss3.BucketProps{
-			Encryption:        awss3.BucketEncryption_S3_MANAGED,
-			BlockPublicAccess: awss3.BlockPublicAccess_BLOCK_ALL(),
-			EnforceSSL:        jsii.Bool(true),
-			MinimumTLSVersion: jsii.Number(1.2),
-			Versioned:         jsii.Bool(true),
-			// CloudFront standard logging delivers with an ACL grant, so this one bucket
-			// keeps ACLs enabled; public ACLs stay blocked.
-			ObjectOwnership: awss3.ObjectOwnership_BUCKET_OWNER_PREFERRED,
-			LifecycleRules: &[]*awss3.LifecycleRule{{
-				Id:                                  jsii.String("expire-logs"),
-				Expiration:                          retention,
-				NoncurrentVersionExpiration:         awscdk.Duration_Days(jsii.Number(30)),
-				AbortIncompleteMultipartUploadAfter: awscdk.Duration_Days(jsii.Number(7)),
-			}},
-			RemovalPolicy: removal,
-		})
+		b.LogBucket = NewLogBucket(c, "Logs", props.LogRetention, removal)
 	}
 
 	prefix := "signet"
@@ -224,14 +204,42 @@ func NewSecureBucket(scope constructs.Construct, id string, props *SecureBucketP
 		Cors:          cors,
 		RemovalPolicy: removal,
 	})
-	replication := "cross-region replication needs a second region and key and is the deployer's decision; versioning, a retained bucket and a retained KMS key protect against loss in this region"
-	nag.Suppress(b.Bucket, false, nag.Each("S3BucketReplicationEnabled", replication)...)
-	if logs, ok := b.LogBucket.(awss3.Bucket); ok && props.AccessLogBucket == nil {
-		rules := nag.Each("S3BucketReplicationEnabled", replication)
-		rules = append(rules, nag.Each("S3DefaultEncryptionKMS", "S3 server access logging and CloudFront standard logging cannot deliver to an SSE-KMS bucket; this log bucket uses SSE-S3 and holds no file contents")...)
-		rules = append(rules, nag.Rule{ID: "AwsSolutions-S1", Reason: "this is the access log bucket; logging it to itself would loop"})
-		rules = append(rules, nag.Each("S3BucketLoggingEnabled", "this is the access log bucket; logging it to itself would loop")...)
-		nag.Suppress(logs, false, rules...)
-	}
+	nag.Suppress(b.Bucket, false, nag.Each("S3BucketReplicationEnabled", replicationReason)...)
 	return b
+}
+
+const replicationReason = "cross-region replication needs a second region and key and is the deployer's decision; versioning, a retained bucket and a retained KMS key protect against loss in this region"
+
+// NewLogBucket is the hardened bucket for S3 server access logs and CloudFront
+// standard logs: SSE-S3 (neither service can deliver to SSE-KMS), public access
+// blocked, TLS 1.2+ only, versioned, ACLs kept for CloudFront's log delivery, logs
+// expired after retention (default 365 days). Its cdk-nag findings that are decisions
+// are suppressed with the reasons.
+func NewLogBucket(scope constructs.Construct, id string, retention awscdk.Duration, removal awscdk.RemovalPolicy) awss3.Bucket {
+	if retention == nil {
+		retention = awscdk.Duration_Days(jsii.Number(365))
+	}
+	logs := awss3.NewBucket(scope, jsii.String(id), &awss3.BucketProps{
+		Encryption:        awss3.BucketEncryption_S3_MANAGED,
+		BlockPublicAccess: awss3.BlockPublicAccess_BLOCK_ALL(),
+		EnforceSSL:        jsii.Bool(true),
+		MinimumTLSVersion: jsii.Number(1.2),
+		Versioned:         jsii.Bool(true),
+		// CloudFront standard logging delivers with an ACL grant, so this one bucket
+		// keeps ACLs enabled; public ACLs stay blocked.
+		ObjectOwnership: awss3.ObjectOwnership_BUCKET_OWNER_PREFERRED,
+		LifecycleRules: &[]*awss3.LifecycleRule{{
+			Id:                                  jsii.String("expire-logs"),
+			Expiration:                          retention,
+			NoncurrentVersionExpiration:         awscdk.Duration_Days(jsii.Number(30)),
+			AbortIncompleteMultipartUploadAfter: awscdk.Duration_Days(jsii.Number(7)),
+		}},
+		RemovalPolicy: propcheck.RemovalOrRetain(removal),
+	})
+	rules := nag.Each("S3BucketReplicationEnabled", replicationReason)
+	rules = append(rules, nag.Each("S3DefaultEncryptionKMS", "S3 server access logging and CloudFront standard logging cannot deliver to an SSE-KMS bucket; this log bucket uses SSE-S3 and holds no file contents")...)
+	rules = append(rules, nag.Rule{ID: "AwsSolutions-S1", Reason: "this is the access log bucket; logging it to itself would loop"})
+	rules = append(rules, nag.Each("S3BucketLoggingEnabled", "this is the access log bucket; logging it to itself would loop")...)
+	nag.Suppress(logs, false, rules...)
+	return logs
 }

@@ -87,6 +87,10 @@ type SignetProps struct {
 	Bucket awss3.IBucket
 	// BucketKey, the KMS key Bucket is encrypted with. Required with Bucket.
 	BucketKey awskms.IKey
+	// LogBucket receives CloudFront's standard logs (it must accept ACL-based log
+	// delivery, SSE-S3). Default: the new bucket's log bucket, or with Bucket a new
+	// hardened log bucket (bucket.NewLogBucket).
+	LogBucket awss3.IBucket
 
 	// CorsAllowedOrigins: https origins of web apps that upload from the browser and
 	// call the API. Default: none.
@@ -121,9 +125,11 @@ type Signet struct {
 	WebAclArn *string
 	Keys      *keys.Keys
 	// Files is nil when Bucket was given.
-	Files       *bucket.SecureBucket
-	Bucket      awss3.IBucket
-	BucketKey   awskms.IKey
+	Files     *bucket.SecureBucket
+	Bucket    awss3.IBucket
+	BucketKey awskms.IKey
+	// LogBucket holds CloudFront's logs: given, the new bucket's, or created.
+	LogBucket   awss3.IBucket
 	SigningKeys *signingkeys.SigningKeys
 	Cdn         *cdn.Distribution
 	Database    *database.MetadataDatabase
@@ -197,6 +203,13 @@ func (s *Signet) buildStorage(props *SignetProps, removal awscdk.RemovalPolicy) 
 		})
 		s.Bucket, s.BucketKey = s.Files.Bucket, s.Keys.DataKey
 	}
+	s.LogBucket = props.LogBucket
+	switch {
+	case s.LogBucket == nil && s.Files != nil:
+		s.LogBucket = s.Files.LogBucket
+	case s.LogBucket == nil:
+		s.LogBucket = bucket.NewLogBucket(s.Construct, "Logs", nil, removal)
+	}
 	s.SigningKeys = signingkeys.NewSigningKeys(s.Construct, "SigningKeys", &signingkeys.SigningKeysProps{
 		ParameterKey:  s.Keys.ParameterKey,
 		Keys:          props.SigningKeys,
@@ -216,14 +229,12 @@ func (s *Signet) buildDistribution(props *SignetProps) {
 	dp := &cdn.DistributionProps{
 		Bucket:               s.Bucket,
 		BucketKey:            s.BucketKey,
+		LogBucket:            s.LogBucket,
 		ViewerProtocolPolicy: viewer,
 		EnableIpv6:           props.EnableIpv6,
 		WebAclArn:            s.WebAclArn,
 		TrustedKeyGroups:     []awscloudfront.IKeyGroup{s.SigningKeys.KeyGroup},
 		OriginShieldRegion:   props.OriginShieldRegion,
-	}
-	if s.Files != nil {
-		dp.LogBucket = s.Files.LogBucket
 	}
 	if len(props.DomainNames) > 0 {
 		dp.DomainNames = props.DomainNames

@@ -119,9 +119,15 @@ func validate(scope constructs.Construct, props *SignetProps) error {
 	return errors.Join(ValidateSignetProps(props), c.Err())
 }
 
+// hasPhysicalName: the bucket's BucketName is set (an unset one still comes back as
+// a token that resolves to nothing).
 func hasPhysicalName(b awss3.IBucket) bool {
 	cfn, ok := b.Node().DefaultChild().(awss3.CfnBucket)
-	return ok && cfn.BucketName() != nil
+	if !ok {
+		return false
+	}
+	name := cfn.BucketName()
+	return name != nil && *name != "" && awscdk.Stack_Of(b).Resolve(name) != nil
 }
 
 // checkSubnets: the selection must exist in Vpc and span two availability zones
