@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscognito"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsroute53"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
@@ -37,8 +38,8 @@ func teamStack(app awscdk.App, id, region string) awscdk.Stack {
 	return awscdk.NewStack(app, jsii.String(id), &awscdk.StackProps{Env: &awscdk.Environment{Account: jsii.String("123456789012"), Region: jsii.String(region)}})
 }
 
-// teamResources are what a team already has: an imported VPC with isolated subnets in
-// two AZs, an imported user pool and client, its own KMS key and files bucket, a web
+// teamResources are what a team already has: an imported VPC with private (NAT)
+// subnets in two AZs, an imported user pool and client, its own KMS key and files bucket, a web
 // ACL and a certificate from its us-east-1 account setup.
 type teamResources struct {
 	props  *signet.SignetProps
@@ -54,7 +55,7 @@ func newTeamResources(stack awscdk.Stack) teamResources {
 	vpc := awsec2.Vpc_FromVpcAttributes(stack, jsii.String("TeamVpc"), &awsec2.VpcAttributes{
 		VpcId:             jsii.String("vpc-0123456789abcdef0"),
 		AvailabilityZones: jsii.Strings("eu-west-1a", "eu-west-1b"),
-		IsolatedSubnetIds: jsii.Strings("subnet-0aaaaaaaaaaaaaaa1", "subnet-0bbbbbbbbbbbbbbb2"),
+		PrivateSubnetIds:  jsii.Strings("subnet-0aaaaaaaaaaaaaaa1", "subnet-0bbbbbbbbbbbbbbb2"),
 	})
 	pool := awscognito.UserPool_FromUserPoolId(stack, jsii.String("TeamPool"), jsii.String("eu-west-1_AbCdEfGhI"))
 	client := awscognito.UserPoolClient_FromUserPoolClientId(stack, jsii.String("TeamClient"), jsii.String("1example23456789"))
@@ -92,7 +93,7 @@ func newTeamResources(stack awscdk.Stack) teamResources {
 		DomainNames:    *jsii.Strings("files.team.example"),
 		Certificate:    awscertificatemanager.Certificate_FromCertificateArn(stack, jsii.String("TeamCert"), jsii.String(teamCertificate)),
 		Vpc:            vpc,
-		VpcSubnets:     &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PRIVATE_ISOLATED},
+		VpcSubnets:     &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PRIVATE_WITH_EGRESS},
 		UserPool:       pool,
 		UserPoolClient: client,
 		Bucket:         files,
@@ -166,6 +167,11 @@ func TestCompositeUsesExistingResources(t *testing.T) {
 	if js(dig(group, "Properties", "SubnetIds")) != `["subnet-0aaaaaaaaaaaaaaa1","subnet-0bbbbbbbbbbbbbbb2"]` {
 		t.Errorf("database subnets %s", js(dig(group, "Properties", "SubnetIds")))
 	}
+	for id, fn := range resources(tmpl, "AWS::Lambda::Function") {
+		if subnets := dig(fn, "Properties", "VpcConfig", "SubnetIds"); subnets != nil && js(subnets) != `["subnet-0aaaaaaaaaaaaaaa1","subnet-0bbbbbbbbbbbbbbb2"]` {
+			t.Errorf("%s runs in %s, not the given subnets", id, js(subnets))
+		}
+	}
 	_, d := only(t, tmpl, "AWS::CloudFront::Distribution")
 	c := dig(d, "Properties", "DistributionConfig")
 	if dig(c, "WebACLId") != teamWebAcl || dig(c, "ViewerCertificate", "AcmCertificateArn") != teamCertificate || js(dig(c, "Aliases")) != `["files.team.example"]` {
@@ -218,8 +224,8 @@ func TestCompositeRefusesWhatCannotWork(t *testing.T) {
 		}), []string{"props.VpcSubnets \"subnet group nope\": selects no subnets of Vpc"}},
 		{"subnets in one AZ", withTeam("eu-west-1", func(stack awscdk.Stack, p *signet.SignetProps) {
 			p.Vpc = awsec2.Vpc_FromVpcAttributes(stack, jsii.String("OneAz"), &awsec2.VpcAttributes{VpcId: jsii.String("vpc-1"),
-				AvailabilityZones: jsii.Strings("eu-west-1a"), IsolatedSubnetIds: jsii.Strings("subnet-1")})
-		}), []string{"props.VpcSubnets \"subnet type PRIVATE_ISOLATED\": selects 1 subnet(s) in 1 availability zone(s)"}},
+				AvailabilityZones: jsii.Strings("eu-west-1a"), PrivateSubnetIds: jsii.Strings("subnet-1")})
+		}), []string{"props.VpcSubnets \"subnet type PRIVATE_WITH_EGRESS\": selects 1 subnet(s) in 1 availability zone(s)"}},
 		{"client without a pool", withTeam("eu-west-1", func(_ awscdk.Stack, p *signet.SignetProps) { p.UserPool = nil }), []string{"props.UserPoolClient \"1example23456789\": needs the UserPool"}},
 		{"no web ACL outside us-east-1", withTeam("eu-west-1", func(_ awscdk.Stack, p *signet.SignetProps) { p.WebAclArn = nil }), []string{"props.WebAclArn <nil>: is required: the stack is in eu-west-1"}},
 		{"no certificate outside us-east-1", withTeam("eu-west-1", func(_ awscdk.Stack, p *signet.SignetProps) { p.Certificate = nil }), []string{"props.Certificate <nil>: is required with DomainNames [\"files.team.example\"]"}},
@@ -246,5 +252,23 @@ func TestCompositeRefusesWhatCannotWork(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// In a us-east-1 stack, DomainNames with an existing hosted zone get a certificate
+// DNS-validated there, made by the composite's own edge.
+func TestCompositeMakesItsCertificateInAnExistingZone(t *testing.T) {
+	tmpl, _, s := synthTeam(t, "us-east-1", func(stack awscdk.Stack) *signet.SignetProps {
+		zone := awsroute53.HostedZone_FromHostedZoneAttributes(stack, jsii.String("Zone"), &awsroute53.HostedZoneAttributes{
+			HostedZoneId: jsii.String("Z0123456789ABCDEFGHIJ"), ZoneName: jsii.String("team.example")})
+		return &signet.SignetProps{DomainNames: *jsii.Strings("files.team.example"), HostedZone: zone}
+	})
+	_, cert := only(t, tmpl, "AWS::CertificateManager::Certificate")
+	if dig(cert, "Properties", "DomainName") != "files.team.example" || js(dig(cert, "Properties", "DomainValidationOptions")) != `[{"DomainName":"files.team.example","HostedZoneId":"Z0123456789ABCDEFGHIJ"}]` {
+		t.Errorf("certificate %s", js(cert))
+	}
+	_, d := only(t, tmpl, "AWS::CloudFront::Distribution")
+	if s.Edge == nil || s.Edge.Certificate == nil || !refersTo(dig(d, "Properties", "DistributionConfig", "ViewerCertificate", "AcmCertificateArn"), keys(resources(tmpl, "AWS::CertificateManager::Certificate"))[0]) {
+		t.Errorf("distribution certificate %s", js(dig(d, "Properties", "DistributionConfig", "ViewerCertificate")))
 	}
 }

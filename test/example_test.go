@@ -13,6 +13,7 @@ import (
 	"github.com/signet-cdk/signet/constructs/cdn"
 	"github.com/signet-cdk/signet/constructs/firewall"
 	signetkeys "github.com/signet-cdk/signet/constructs/keys"
+	"github.com/signet-cdk/signet/constructs/signet"
 	"github.com/signet-cdk/signet/constructs/signingkeys"
 )
 
@@ -45,4 +46,30 @@ func Example_constructsInYourOwnStack() {
 	// AWS::WAFv2::WebACL 1
 	// AWS::S3::Bucket 2
 	// Custom::SignetSigningKey 1
+}
+
+// The README's "use it in your own stack": the whole system in a team's us-east-1
+// stack, with a role of the team's own allowed to sign.
+func Example_signetInYourOwnStack() {
+	ctx, _ := cdkJSONContext()
+	ctx["aws:cdk:bundling-stacks"] = []any{}
+	app := awscdk.NewApp(&awscdk.AppProps{AnalyticsReporting: jsii.Bool(false), Context: &ctx})
+	stack := awscdk.NewStack(app, jsii.String("TeamFiles"), &awscdk.StackProps{Env: &awscdk.Environment{Region: jsii.String("us-east-1")}})
+	myOwnSignerRole := awsiam.NewRole(stack, jsii.String("MySigner"), &awsiam.RoleProps{AssumedBy: awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil)})
+
+	s := signet.NewSignet(stack, "Sharing", nil)
+	s.GrantSign(myOwnSignerRole)
+
+	t := toMap(assertions.Template_FromStack(stack, nil))
+	for _, typ := range []string{"AWS::CloudFront::Distribution", "AWS::WAFv2::WebACL", "AWS::RDS::DBCluster", "AWS::Cognito::UserPool", "AWS::ApiGateway::RestApi"} {
+		fmt.Println(typ, len(resources(t, typ)))
+	}
+	fmt.Println("edge made here:", s.Edge != nil)
+	// Output:
+	// AWS::CloudFront::Distribution 1
+	// AWS::WAFv2::WebACL 2
+	// AWS::RDS::DBCluster 1
+	// AWS::Cognito::UserPool 1
+	// AWS::ApiGateway::RestApi 1
+	// edge made here: true
 }

@@ -79,6 +79,8 @@ type MetadataDatabase struct {
 	constructs.Construct
 	Vpc     awsec2.IVpc
 	Cluster awsrds.DatabaseCluster
+	// VpcSubnets are the subnets the cluster and Signet's Lambdas use.
+	VpcSubnets *awsec2.SubnetSelection
 	// LambdaSecurityGroup is the only security group the database admits.
 	LambdaSecurityGroup awsec2.SecurityGroup
 	EncryptionKey       awskms.IKey
@@ -157,6 +159,7 @@ func NewMetadataDatabase(scope constructs.Construct, id string, props *MetadataD
 	if subnets == nil {
 		subnets = &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PRIVATE_ISOLATED}
 	}
+	d.VpcSubnets = subnets
 	dbSG := d.buildNetwork(props, subnets, logRemoval)
 	d.buildCluster(props, subnets, dbSG, removal)
 	d.buildSchema(props, subnets, logRemoval)

@@ -5,10 +5,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/signet-cdk/signet/constructs/gofunction"
+	"github.com/signet-cdk/signet/internal/cfncheck"
 )
 
 const keygen = "github.com/signet-cdk/signet/lambda/keygen"
@@ -91,10 +93,14 @@ func TestMissingGoIsAClearError(t *testing.T) {
 	}
 }
 
-// Another Go module imports Signet's constructs (through a replace directive, as a
-// team would before a release) and synthesizes: bundling builds the keygen Lambda by
-// import path from the consumer's module.
-func TestConsumerModuleBundles(t *testing.T) {
+// Another Go module imports Signet (through a replace directive, as a team would
+// before a release) and builds the whole system in its own stacks: once with defaults
+// in us-east-1, once in eu-west-1 with every existing-resource prop (its VPC and
+// subnets, user pool and client, files bucket and key, log bucket, web ACL and
+// certificate). Bundling builds the three Lambdas by import path from the consumer's
+// module, and both templates carry the app's wiring (exact-ARN origin access, the
+// signing parameters, the signer's grants).
+func TestConsumerModuleBuildsTheComposite(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds a CDK app in a throwaway module")
 	}
@@ -104,24 +110,7 @@ func TestConsumerModuleBundles(t *testing.T) {
 	}
 	dir := t.TempDir()
 	gomod := "module example.com/consumer\n\ngo 1.26.8\n\nrequire github.com/signet-cdk/signet v0.0.0\n\nreplace github.com/signet-cdk/signet => " + root + "\n"
-	main := `package main
-
-import (
-	"github.com/aws/aws-cdk-go/awscdk/v2"
-	"github.com/aws/jsii-runtime-go"
-
-	"github.com/signet-cdk/signet/constructs/signingkeys"
-)
-
-func main() {
-	defer jsii.Close()
-	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String("out")})
-	stack := awscdk.NewStack(app, jsii.String("Consumer"), &awscdk.StackProps{Env: &awscdk.Environment{Region: jsii.String("eu-west-1")}})
-	signingkeys.NewSigningKeys(stack, "Keys", nil)
-	app.Synth(nil)
-}
-`
-	for name, body := range map[string]string{"go.mod": gomod, "main.go": main} {
+	for name, body := range map[string]string{"go.mod": gomod, "main.go": consumerMain} {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -139,8 +128,72 @@ func main() {
 	run("mod", "tidy")
 	run("run", ".")
 	bins, _ := filepath.Glob(filepath.Join(dir, "out", "asset.*", "bootstrap"))
-	if len(bins) != 1 {
-		t.Fatalf("bundled binaries: %v", bins)
+	if len(bins) != 3 {
+		t.Fatalf("bundled binaries (signer, keygen, migrate): %v", bins)
 	}
-	assertStaticArm64(t, bins[0])
+	for _, b := range bins {
+		assertStaticArm64(t, b)
+	}
+	for _, stack := range []string{"TeamDefaults", "TeamExisting"} {
+		tmpl, err := cfncheck.Load(filepath.Join(dir, "out", stack+".template.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		w := cfncheck.Read(tmpl)
+		want := cfncheck.Wiring{BucketAdmitsDistribution: true, DataKeyAdmitsDistribution: true, SignerReadsParameters: true,
+			ParameterKeyViaSsmOnly: true, SignerConnectsToDatabase: true,
+			Parameters: []string{"active-key-id", "active-key-parameter", "distribution-domain", "private-keys/k1"}}
+		if !reflect.DeepEqual(w, want) {
+			t.Errorf("%s wiring\n got %+v\nwant %+v", stack, w, want)
+		}
+	}
 }
+
+// consumerMain is a team's CDK app.
+const consumerMain = `package main
+
+import (
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscertificatemanager"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscognito"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/signet-cdk/signet/constructs/signet"
+)
+
+func main() {
+	defer jsii.Close()
+	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String("out")})
+	env := func(region string) *awscdk.StackProps {
+		return &awscdk.StackProps{Env: &awscdk.Environment{Account: jsii.String("123456789012"), Region: jsii.String(region)}}
+	}
+	defaults := awscdk.NewStack(app, jsii.String("TeamDefaults"), env("us-east-1"))
+	signet.NewSignet(defaults, "Sharing", nil)
+
+	stack := awscdk.NewStack(app, jsii.String("TeamExisting"), env("eu-west-1"))
+	key := awskms.NewKey(stack, jsii.String("Key"), &awskms.KeyProps{EnableKeyRotation: jsii.Bool(true)})
+	logs := awss3.NewBucket(stack, jsii.String("Logs"), &awss3.BucketProps{EnforceSSL: jsii.Bool(true), ObjectOwnership: awss3.ObjectOwnership_OBJECT_WRITER})
+	files := awss3.NewBucket(stack, jsii.String("Files"), &awss3.BucketProps{
+		BucketName: jsii.String("team-files-123456789012"), Encryption: awss3.BucketEncryption_KMS, EncryptionKey: key,
+		EnforceSSL: jsii.Bool(true), Versioned: jsii.Bool(true), BlockPublicAccess: awss3.BlockPublicAccess_BLOCK_ALL(),
+	})
+	signet.NewSignet(stack, "Sharing", &signet.SignetProps{
+		WebAclArn:   jsii.String("arn:aws:wafv2:us-east-1:123456789012:global/webacl/team/11111111-2222-3333-4444-555555555555"),
+		DomainNames: []*string{jsii.String("files.team.example")},
+		Certificate: awscertificatemanager.Certificate_FromCertificateArn(stack, jsii.String("Cert"),
+			jsii.String("arn:aws:acm:us-east-1:123456789012:certificate/66666666-7777-8888-9999-000000000000")),
+		Vpc: awsec2.Vpc_FromVpcAttributes(stack, jsii.String("Vpc"), &awsec2.VpcAttributes{VpcId: jsii.String("vpc-0123456789abcdef0"),
+			AvailabilityZones: jsii.Strings("eu-west-1a", "eu-west-1b"), PrivateSubnetIds: jsii.Strings("subnet-01", "subnet-02")}),
+		VpcSubnets:     &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PRIVATE_WITH_EGRESS},
+		UserPool:       awscognito.UserPool_FromUserPoolId(stack, jsii.String("Pool"), jsii.String("eu-west-1_AbCdEfGhI")),
+		UserPoolClient: awscognito.UserPoolClient_FromUserPoolClientId(stack, jsii.String("Client"), jsii.String("1example23456789")),
+		Bucket:         files,
+		BucketKey:      key,
+		LogBucket:      logs,
+	})
+	app.Synth(nil)
+}
+`

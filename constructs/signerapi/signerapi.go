@@ -144,7 +144,7 @@ func (a *SignerApi) addSigner(props *SignerApiProps, removal awscdk.RemovalPolic
 		LogKey:                       props.LogKey,
 		RemovalPolicy:                removal,
 		Vpc:                          props.Database.Vpc,
-		VpcSubnets:                   &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PRIVATE_ISOLATED},
+		VpcSubnets:                   props.Database.VpcSubnets,
 		SecurityGroups:               []awsec2.ISecurityGroup{props.Database.LambdaSecurityGroup},
 		ReservedConcurrentExecutions: props.ReservedConcurrency,
 	})
