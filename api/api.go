@@ -38,13 +38,12 @@ import (
 
 // Store is the metadata store (package store).
 type Store interface {
-	AuthorizeDownload(ctx context.Context, p store.Principal, path string) (store.Decision, store.File, error)
-	AuthorizeFolder(ctx context.Context, p store.Principal, a store.Action, folder string) (store.Decision, error)
+	IssueDownload(ctx context.Context, p store.Principal, path string, e store.AuditEntry) (store.Decision, store.File, error)
+	IssueFolder(ctx context.Context, p store.Principal, folder string, e store.AuditEntry) (store.Decision, error)
 	RecordUpload(ctx context.Context, p store.Principal, in store.FileIntent, issue func(store.Decision) (store.AuditEntry, error)) (store.File, store.Decision, error)
 	PendingUpload(ctx context.Context, p store.Principal, path string) (store.Decision, store.File, error)
 	MarkAvailable(ctx context.Context, p store.Principal, path string) error
 	ListReadable(ctx context.Context, p store.Principal, folder, cursor string, limit int) ([]store.File, string, error)
-	Audit(ctx context.Context, p store.Principal, e store.AuditEntry) error
 }
 
 // Keys yields the current signing material (package keysource).

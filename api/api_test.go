@@ -86,23 +86,27 @@ func (f *fakeStore) withStatus(p store.Principal, a store.Action, path, status s
 	return d, file, nil
 }
 
-func (f *fakeStore) AuthorizeDownload(_ context.Context, p store.Principal, path string) (store.Decision, store.File, error) {
-	return f.withStatus(p, store.Read, path, "available")
+func (f *fakeStore) IssueDownload(_ context.Context, p store.Principal, path string, e store.AuditEntry) (store.Decision, store.File, error) {
+	d, file, err := f.withStatus(p, store.Read, path, "available")
+	if err == nil {
+		err = f.audit(p, path, e)
+	}
+	return d, file, err
 }
 func (f *fakeStore) PendingUpload(_ context.Context, p store.Principal, path string) (store.Decision, store.File, error) {
 	return f.withStatus(p, store.Write, path, "pending")
 }
-func (f *fakeStore) AuthorizeFolder(_ context.Context, p store.Principal, a store.Action, folder string) (store.Decision, error) {
+func (f *fakeStore) IssueFolder(_ context.Context, p store.Principal, folder string, e store.AuditEntry) (store.Decision, error) {
 	if err := pgRefuses(p, folder); err != nil {
 		return store.Decision{}, err
 	}
 	if f.err != nil {
 		return store.Decision{}, f.err
 	}
-	if !f.folders[folder] {
+	if !f.folders[strings.TrimSuffix(folder, "/")] {
 		return store.Decision{}, store.ErrForbidden
 	}
-	return store.Decision{Key: "customers/" + p.CustomerID + "/" + folder}, nil
+	return store.Decision{Key: "customers/" + p.CustomerID + "/" + strings.TrimSuffix(folder, "/")}, f.audit(p, strings.TrimSuffix(folder, "/"), e)
 }
 func (f *fakeStore) RecordUpload(_ context.Context, p store.Principal, in store.FileIntent, issue func(store.Decision) (store.AuditEntry, error)) (store.File, store.Decision, error) {
 	if err := pgRefuses(p, in.ContentType, in.ChecksumSHA256); err != nil {
@@ -131,7 +135,8 @@ func (f *fakeStore) ListReadable(_ context.Context, p store.Principal, folder, c
 	}
 	return f.files, "", f.err
 }
-func (f *fakeStore) Audit(_ context.Context, p store.Principal, e store.AuditEntry) error {
+func (f *fakeStore) audit(p store.Principal, path string, e store.AuditEntry) error {
+	e.Path, e.Action = path, store.Read
 	if err := pgRefuses(p, e.Path, e.RequestID); err != nil {
 		return err
 	}

@@ -94,35 +94,33 @@ func (h *Handler) download(ctx context.Context, p store.Principal, req events.AP
 	if err != nil {
 		return nil, err
 	}
-	out := &DownloadResponse{ExpiresAt: pl.policy.Expires}
+	// Keys first: they come from memory (or SSM), and a failure there must not leave
+	// an audit row for a URL that was never issued.
+	m, err := h.Keys.Get(ctx)
+	if err != nil {
+		return nil, err
+	}
+	// One statement decides, checks the file and writes the audit row.
+	audit := store.AuditEntry{ExpiresAt: pl.policy.Expires, RequestID: req.RequestContext.RequestID}
+	if pl.ip.IsValid() {
+		audit.IPRestriction = pl.ip.String()
+	}
+	out := &DownloadResponse{ExpiresAt: pl.policy.Expires, KeyPairID: m.Signer.KeyPairID()}
 	var key string
 	if pl.folder {
-		d, err := h.Store.AuthorizeFolder(ctx, p, store.Read, in.Path)
+		d, err := h.Store.IssueFolder(ctx, p, in.Path, audit)
 		if err != nil {
 			return nil, err
 		}
 		key = d.Key
 	} else {
-		d, f, err := h.Store.AuthorizeDownload(ctx, p, in.Path)
+		d, f, err := h.Store.IssueDownload(ctx, p, in.Path, audit)
 		if err != nil {
 			return nil, err
 		}
 		key, out.Size, out.ChecksumSHA256 = d.Key, &f.Size, f.ChecksumSHA256
 	}
-	m, err := h.Keys.Get(ctx)
-	if err != nil {
-		return nil, err
-	}
-	out.KeyPairID = m.Signer.KeyPairID()
 	if err := h.sign(m, key, pl, out); err != nil {
-		return nil, err
-	}
-	audit := store.AuditEntry{Path: strings.TrimSuffix(in.Path, "/"), Action: store.Read, ExpiresAt: pl.policy.Expires,
-		RequestID: req.RequestContext.RequestID}
-	if pl.ip.IsValid() {
-		audit.IPRestriction = pl.ip.String()
-	}
-	if err := h.Store.Audit(ctx, p, audit); err != nil {
 		return nil, err
 	}
 	return out, nil

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"net"
 	"testing"
 	"time"
@@ -192,5 +193,57 @@ func TestRetriesStopAtTheCallersDeadline(t *testing.T) {
 	}
 	if el := time.Since(start); el > 600*time.Millisecond {
 		t.Fatalf("took %s with a 400ms deadline", el)
+	}
+}
+
+// IssueDownload and IssueFolder decide and write the audit row in one statement: the
+// row exists exactly when the answer is yes, with the expiry, IP restriction and
+// request id given.
+func TestIssueWritesTheAuditRowOnlyWhenAllowed(t *testing.T) {
+	admin, s := freshDB(t)
+	addCustomer(t, admin, "acme", "customers/acme")
+	addRule(t, admin, "acme", "open/", "staff", "read")
+	addRule(t, admin, "acme", "open/closed/", "staff", "write")
+	addFile(t, admin, "acme", "open/here.txt")
+	addFile(t, admin, "acme", "secret/here.txt")
+	ctx := context.Background()
+	p := store.Principal{Subject: "u", CustomerID: "acme", Roles: []string{"staff"}}
+	exp := time.Now().Add(5 * time.Minute).Truncate(time.Second)
+	entry := func(id string) store.AuditEntry {
+		return store.AuditEntry{ExpiresAt: exp, IPRestriction: "198.51.100.0/24", RequestID: id}
+	}
+	if _, _, err := s.IssueDownload(ctx, p, "secret/here.txt", entry("forbidden")); !errors.Is(err, store.ErrForbidden) {
+		t.Fatalf("forbidden: %v", err)
+	}
+	if _, _, err := s.IssueDownload(ctx, p, "open/missing.txt", entry("missing")); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("missing: %v", err)
+	}
+	if _, err := s.IssueFolder(ctx, p, "open", entry("narrowed")); !errors.Is(err, store.ErrForbidden) {
+		t.Fatalf("folder narrowed by open/closed/: %v", err)
+	}
+	d, f, err := s.IssueDownload(ctx, p, "open/here.txt", entry("file"))
+	if err != nil || d.Key != "customers/acme/open/here.txt" || f.Path != "open/here.txt" || d.Rule != "open/" {
+		t.Fatalf("allowed: %+v %+v %v", d, f, err)
+	}
+	exec(t, admin, "UPDATE access_rules SET actions = '{read,write}' WHERE path_prefix = 'open/closed/'")
+	if d, err := s.IssueFolder(ctx, p, "open/", entry("folder")); err != nil || d.Key != "customers/acme/open" {
+		t.Fatalf("folder: %+v %v", d, err)
+	}
+	rows, err := admin.Query(ctx, "SELECT request_id, file_path, action::text, ip_restriction::text, expires_at FROM audit_events ORDER BY id")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for rows.Next() {
+		var id, path, action, ip string
+		var at time.Time
+		_ = rows.Scan(&id, &path, &action, &ip, &at)
+		if !at.Equal(exp) {
+			t.Errorf("%s expires %s, want %s", id, at, exp)
+		}
+		got = append(got, id+" "+path+" "+action+" "+ip)
+	}
+	if fmt.Sprint(got) != "[file open/here.txt read 198.51.100.0/24 folder open read 198.51.100.0/24]" {
+		t.Fatalf("audit rows %v", got)
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -96,158 +95,6 @@ func (s *Store) ResolveCustomer(ctx context.Context, customerID string) (Custome
 		return s.pool.QueryRow(ctx, "SELECT id, display_name, s3_prefix FROM customers WHERE id = $1", customerID).Scan(&c.ID, &c.DisplayName, &c.Prefix)
 	})
 	return c, err
-}
-
-// Authorize decides whether p may do action on path (relative to p's customer).
-//
-// The rule: among the customer's rules for any of p's roles whose path matches — ""
-// (the whole customer), a folder "a/b/" that path starts with, or the exact file
-// "a/b.pdf" — the longest path wins; the action is allowed if a winning rule (for any
-// of the roles) lists it. No matching rule, no roles, an unknown customer or a
-// non-canonical path: denied (ErrForbidden, or ErrInvalid for the path).
-func (s *Store) Authorize(ctx context.Context, p Principal, action Action, path string) (Decision, error) {
-	d, _, err := s.authorize(ctx, p, action, path, "available")
-	return d, err
-}
-
-// AuthorizeDownload is Authorize(Read) for one file that must be available, with the
-// file's record, in one round trip. ErrNotFound (no available file at path: missing,
-// pending or deleted) comes only after the read was allowed, so it tells a caller
-// nothing about paths they may not read.
-func (s *Store) AuthorizeDownload(ctx context.Context, p Principal, path string) (Decision, File, error) {
-	return s.authorizeFile(ctx, p, Read, path, "available")
-}
-
-// PendingUpload is Authorize(Write) with the pending upload at path, in one round
-// trip: ErrNotFound when no upload is pending there.
-func (s *Store) PendingUpload(ctx context.Context, p Principal, path string) (Decision, File, error) {
-	return s.authorizeFile(ctx, p, Write, path, "pending")
-}
-
-// authorizeFile is authorize for a file that must exist with fileStatus.
-func (s *Store) authorizeFile(ctx context.Context, p Principal, action Action, path, fileStatus string) (Decision, File, error) {
-	d, f, err := s.authorize(ctx, p, action, path, fileStatus)
-	if err == nil && f == nil {
-		err = fmt.Errorf("%w: no %s file %q", ErrNotFound, fileStatus, path)
-	}
-	if err != nil {
-		return d, File{}, err
-	}
-	return d, *f, nil
-}
-
-// authorize decides as Authorize does and returns the file at path whose status is
-// fileStatus, or nil.
-func (s *Store) authorize(ctx context.Context, p Principal, action Action, path, fileStatus string) (Decision, *File, error) {
-	if err := p.check(); err != nil {
-		return Decision{}, nil, err
-	}
-	if !action.valid() {
-		return Decision{}, nil, fmt.Errorf("%w: action %q", ErrInvalid, action)
-	}
-	if err := signing.CanonicalPath(path); err != nil {
-		return Decision{}, nil, fmt.Errorf("%w: %w", ErrInvalid, err)
-	}
-	if len(p.Roles) == 0 {
-		return Decision{}, nil, fmt.Errorf("%w: no roles", ErrForbidden)
-	}
-	var d Decision
-	var file *File
-	err := s.run(ctx, func(ctx context.Context) error {
-		c, rules, f, err := s.rulesFor(ctx, p, path, fileStatus)
-		if err != nil {
-			return err
-		}
-		d.Customer = c
-		rule, ok := decide(rules, action)
-		if !ok {
-			return fmt.Errorf("%w: %s on %q", ErrForbidden, action, path)
-		}
-		d.Rule, d.Key, file = rule, c.Prefix+"/"+path, f
-		return nil
-	})
-	return d, file, err
-}
-
-type rule struct {
-	prefix  string
-	actions []string
-}
-
-// rulesFor returns the customer, the rules matching path for p's roles (longest
-// first) and the file at path with the given status (or nil), in one round trip.
-func (s *Store) rulesFor(ctx context.Context, p Principal, path, fileStatus string) (Customer, []rule, *File, error) {
-	rows, err := s.pool.Query(ctx, `
-		SELECT c.id, c.display_name, c.s3_prefix, r.path_prefix, r.actions::text[],
-		       f.id, f.content_type, f.size_bytes, f.checksum_sha256, f.status::text, f.created_by, f.created_at, f.updated_at
-		FROM customers c
-		LEFT JOIN access_rules r ON r.customer_id = c.id AND r.role = ANY($2)
-		     AND (r.path_prefix = '' OR r.path_prefix = $3
-		          OR (right(r.path_prefix, 1) = '/' AND starts_with($3, r.path_prefix)))
-		LEFT JOIN files f ON f.customer_id = c.id AND f.path = $3 AND f.status = $4::file_status
-		WHERE c.id = $1
-		ORDER BY length(r.path_prefix) DESC NULLS LAST`, p.CustomerID, p.Roles, path, fileStatus)
-	if err != nil {
-		return Customer{}, nil, nil, err
-	}
-	defer rows.Close()
-	var c Customer
-	var rules []rule
-	var file *File
-	found := false
-	for rows.Next() {
-		var prefix *string
-		var actions []string
-		var f nullableFile
-		if err := rows.Scan(&c.ID, &c.DisplayName, &c.Prefix, &prefix, &actions,
-			&f.id, &f.contentType, &f.size, &f.checksum, &f.status, &f.createdBy, &f.createdAt, &f.updatedAt); err != nil {
-			return Customer{}, nil, nil, err
-		}
-		found = true
-		if prefix != nil {
-			rules = append(rules, rule{*prefix, actions})
-		}
-		file = f.file(c.ID, path)
-	}
-	if err := rows.Err(); err != nil {
-		return Customer{}, nil, nil, err
-	}
-	if !found {
-		return Customer{}, nil, nil, fmt.Errorf("%w: unknown customer", ErrForbidden)
-	}
-	return c, rules, file, nil
-}
-
-// nullableFile scans the LEFT JOINed file columns.
-type nullableFile struct {
-	id, size                                 *int64
-	contentType, checksum, status, createdBy *string
-	createdAt, updatedAt                     *time.Time
-}
-
-func (n nullableFile) file(customer, path string) *File {
-	if n.id == nil {
-		return nil
-	}
-	return &File{ID: *n.id, CustomerID: customer, Path: path, ContentType: *n.contentType, Size: *n.size,
-		ChecksumSHA256: *n.checksum, Status: *n.status, CreatedBy: *n.createdBy, CreatedAt: *n.createdAt, UpdatedAt: *n.updatedAt}
-}
-
-// decide applies the longest-match rule to rules sorted longest first.
-func decide(rules []rule, action Action) (string, bool) {
-	if len(rules) == 0 {
-		return "", false
-	}
-	longest := len(rules[0].prefix)
-	for _, r := range rules {
-		if len(r.prefix) != longest {
-			break
-		}
-		if slices.Contains(r.actions, string(action)) {
-			return r.prefix, true
-		}
-	}
-	return "", false
 }
 
 // FileIntent is an upload about to happen.
@@ -379,6 +226,22 @@ func (s *Store) setStatus(ctx context.Context, p Principal, path, to string, fro
 	})
 }
 
+// listSQL is one page of the available files under folder $3 after path $4 that the
+// roles $2 may read (the rule of decideSQL, applied to each file), in path order, in
+// one round trip.
+const listSQL = `
+	SELECT ` + fileColumns + ` FROM files f
+	WHERE f.customer_id = $1 AND f.status = 'available' AND starts_with(f.path, $3) AND f.path > $4
+	  AND EXISTS (
+		SELECT FROM access_rules r
+		WHERE r.customer_id = $1 AND r.role = ANY($2) AND 'read' = ANY(r.actions)
+		  AND (r.path_prefix = '' OR r.path_prefix = f.path OR (right(r.path_prefix, 1) = '/' AND starts_with(f.path, r.path_prefix)))
+		  AND length(r.path_prefix) = (
+			SELECT max(length(w.path_prefix)) FROM access_rules w
+			WHERE w.customer_id = $1 AND w.role = ANY($2)
+			  AND (w.path_prefix = '' OR w.path_prefix = f.path OR (right(w.path_prefix, 1) = '/' AND starts_with(f.path, w.path_prefix)))))
+	ORDER BY f.path LIMIT $5`
+
 // ListReadable returns up to limit available files under folder ("" for all) that p
 // may read, in path order, after cursor (the last path of the previous page). Keyset
 // pagination: rows inserted meanwhile never shift a page, and none repeats.
@@ -401,80 +264,28 @@ func (s *Store) ListReadable(ctx context.Context, p Principal, folder, cursor st
 		limit = 100
 	}
 	var out []File
-	next := ""
 	err := s.run(ctx, func(ctx context.Context) error {
 		out = out[:0]
-		var rules []rule
-		rows, err := s.pool.Query(ctx, `SELECT path_prefix, actions::text[] FROM access_rules
-			WHERE customer_id = $1 AND role = ANY($2) ORDER BY length(path_prefix) DESC`, p.CustomerID, p.Roles)
+		rows, err := s.pool.Query(ctx, listSQL, p.CustomerID, p.Roles, folder, cursor, limit)
 		if err != nil {
 			return err
 		}
+		defer rows.Close()
 		for rows.Next() {
-			var r rule
-			if err := rows.Scan(&r.prefix, &r.actions); err != nil {
-				rows.Close()
+			var f File
+			if err := scanFile(rows, &f); err != nil {
 				return err
 			}
-			rules = append(rules, r)
+			out = append(out, f)
 		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		if len(rules) == 0 {
-			return nil
-		}
-		after := cursor
-		// Scan in batches until the page is full: files the caller cannot read are
-		// skipped, never counted.
-		for len(out) < limit {
-			rows, err := s.pool.Query(ctx, `SELECT `+fileColumns+` FROM files
-				WHERE customer_id = $1 AND status = 'available' AND starts_with(path, $2) AND path > $3
-				ORDER BY path LIMIT $4`, p.CustomerID, folder, after, limit*2)
-			if err != nil {
-				return err
-			}
-			n := 0
-			for rows.Next() {
-				var f File
-				if err := scanFile(rows, &f); err != nil {
-					rows.Close()
-					return err
-				}
-				n++
-				after = f.Path
-				if _, ok := decide(matching(rules, f.Path), Read); ok && len(out) < limit {
-					out = append(out, f)
-				}
-			}
-			rows.Close()
-			if err := rows.Err(); err != nil {
-				return err
-			}
-			if n < limit*2 {
-				after = ""
-				break
-			}
-		}
-		if len(out) == limit {
-			// There may be more; the client asks again after this path.
-			next = out[len(out)-1].Path
-		}
-		return nil
+		return rows.Err()
 	})
-	return out, next, err
-}
-
-// matching filters rules (longest first) to those covering path.
-func matching(rules []rule, path string) []rule {
-	var out []rule
-	for _, r := range rules {
-		if r.prefix == "" || r.prefix == path || (strings.HasSuffix(r.prefix, "/") && strings.HasPrefix(path, r.prefix)) {
-			out = append(out, r)
-		}
+	next := ""
+	if err == nil && len(out) == limit {
+		// There may be more; the client asks again after this path.
+		next = out[len(out)-1].Path
 	}
-	return out
+	return out, next, err
 }
 
 // AuditEntry is one issued URL or cookie set.
@@ -510,94 +321,12 @@ func (s *Store) Audit(ctx context.Context, p Principal, e AuditEntry) error {
 	}
 	ip, _ := parseIP(e.IPRestriction)
 	return s.run(ctx, func(ctx context.Context) error {
-		_, err := s.pool.Exec(ctx, `INSERT INTO audit_events (subject, customer_id, file_path, action, expires_at, ip_restriction, request_id)
-			VALUES ($1, $2, $3, $4, $5, $6, $7)`, p.Subject, p.CustomerID, e.Path, string(e.Action), e.ExpiresAt, ip, e.RequestID)
+		// From the customer row, so that an unknown customer writes nothing.
+		tag, err := s.pool.Exec(ctx, `INSERT INTO audit_events (subject, customer_id, file_path, action, expires_at, ip_restriction, request_id)
+			SELECT $1, id, $3, $4, $5, $6, $7 FROM customers WHERE id = $2`, p.Subject, p.CustomerID, e.Path, string(e.Action), e.ExpiresAt, ip, e.RequestID)
+		if err == nil && tag.RowsAffected() == 0 {
+			err = fmt.Errorf("%w: unknown customer", ErrForbidden)
+		}
 		return err
 	})
-}
-
-// AuthorizeFolder decides whether p may do action on everything under folder (a
-// canonical path; "a/b" means "a/b/..."), which is what a wildcard signature grants:
-// the longest rule covering the folder must allow it, and no longer rule inside the
-// folder (for p's roles) may narrow it away. Otherwise ErrForbidden: sign files one
-// by one instead.
-func (s *Store) AuthorizeFolder(ctx context.Context, p Principal, action Action, folder string) (Decision, error) {
-	if err := p.check(); err != nil {
-		return Decision{}, err
-	}
-	if !action.valid() {
-		return Decision{}, fmt.Errorf("%w: action %q", ErrInvalid, action)
-	}
-	folder = strings.TrimSuffix(folder, "/")
-	if err := signing.CanonicalPath(folder); err != nil {
-		return Decision{}, fmt.Errorf("%w: %w", ErrInvalid, err)
-	}
-	if len(p.Roles) == 0 {
-		return Decision{}, fmt.Errorf("%w: no roles", ErrForbidden)
-	}
-	dir := folder + "/"
-	var d Decision
-	err := s.run(ctx, func(ctx context.Context) error {
-		// Rules covering the folder itself ("", or prefixes of dir) and rules inside it.
-		rows, err := s.pool.Query(ctx, `
-			SELECT c.id, c.display_name, c.s3_prefix, r.path_prefix, r.actions::text[]
-			FROM customers c
-			LEFT JOIN access_rules r ON r.customer_id = c.id AND r.role = ANY($2)
-			     AND (r.path_prefix = '' OR (right(r.path_prefix, 1) = '/' AND starts_with($3, r.path_prefix))
-			          OR starts_with(r.path_prefix, $3))
-			WHERE c.id = $1
-			ORDER BY length(r.path_prefix) DESC NULLS LAST`, p.CustomerID, p.Roles, dir)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		var covering, inside []rule
-		found := false
-		for rows.Next() {
-			var prefix *string
-			var actions []string
-			if err := rows.Scan(&d.Customer.ID, &d.Customer.DisplayName, &d.Customer.Prefix, &prefix, &actions); err != nil {
-				return err
-			}
-			found = true
-			if prefix == nil {
-				continue
-			}
-			r := rule{*prefix, actions}
-			if len(r.prefix) > len(dir) || (r.prefix != dir && strings.HasPrefix(r.prefix, dir)) {
-				inside = append(inside, r)
-			} else {
-				covering = append(covering, r)
-			}
-		}
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		if !found {
-			return fmt.Errorf("%w: unknown customer", ErrForbidden)
-		}
-		rulePrefix, ok := decide(covering, action)
-		if !ok {
-			return fmt.Errorf("%w: %s on %q", ErrForbidden, action, dir)
-		}
-		// A narrower rule inside the folder that lacks the action, for any length of
-		// prefix: a role-group of inside rules of one prefix must all be checked.
-		byPrefix := map[string]bool{}
-		for _, r := range inside {
-			if slices.Contains(r.actions, string(action)) {
-				byPrefix[r.prefix] = true
-			} else if _, seen := byPrefix[r.prefix]; !seen {
-				byPrefix[r.prefix] = false
-			}
-		}
-		for prefix, allows := range byPrefix {
-			if !allows {
-				return fmt.Errorf("%w: %q narrows %s inside %q", ErrForbidden, prefix, action, dir)
-			}
-		}
-		d.Rule = rulePrefix
-		d.Key = d.Customer.Prefix + "/" + folder
-		return nil
-	})
-	return d, err
 }

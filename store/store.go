@@ -7,7 +7,7 @@
 // cannot even name another's files. Authorization is default deny; see Authorize.
 //
 // Connections are made lazily (a cold Lambda that never touches the database never
-// connects), the pool is small (Lambda runs one request at a time), each new
+// connects), the pool holds one connection (Lambda runs one request at a time), each new
 // connection gets a fresh IAM auth token when Config.IAM is set, TLS verifies the
 // server's name and chain (verify-full) when Config.TLS is set, and connection
 // failures are retried within a budget long enough for an auto-paused Aurora
@@ -67,7 +67,10 @@ type Config struct {
 	// RetryBudget is how long connection failures are retried (an auto-paused cluster
 	// takes about 15 s to resume). Default: 30 s.
 	RetryBudget time.Duration
-	// MaxConns in the pool. Default: 2.
+	// MaxConns in the pool. Default: 1: a Lambda instance serves one request at a
+	// time and every request is one statement at a time, so one connection per
+	// instance is all it can use; the deployment's connection budget (constructs/
+	// database) counts on it.
 	MaxConns int32
 }
 
@@ -92,7 +95,7 @@ func Open(cfg Config) (*Store, error) {
 		cfg.RetryBudget = 30 * time.Second
 	}
 	if cfg.MaxConns == 0 {
-		cfg.MaxConns = 2
+		cfg.MaxConns = 1
 	}
 	pc, err := pgxpool.ParseConfig("")
 	if err != nil {
@@ -105,6 +108,7 @@ func Open(cfg Config) (*Store, error) {
 	cc.Fallbacks = nil
 	cc.ConnectTimeout = cfg.ConnectTimeout
 	cc.RuntimeParams["application_name"] = "signet"
+	cc.RuntimeParams["plan_cache_mode"] = "force_generic_plan"
 	pc.MaxConns = cfg.MaxConns
 	pc.MinConns = 0
 	pc.MaxConnIdleTime = 5 * time.Minute
