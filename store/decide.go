@@ -22,14 +22,9 @@ import (
 // rule (for any of the roles) lists it. No matching rule, no roles, an unknown
 // customer or a non-canonical path: denied.
 
-// decideSQL decides $4 on path $3 for customer $1 and roles $2, returns the file at
-// the path with status $5 (none when $5 is NULL), and, when $6 (the subject) is not
-// NULL and the action is allowed (and, with $5, the file exists), writes the audit
-// row ($7 expiry, $8 IP restriction, $9 request id) in the same statement.
-const decideSQL = `
-	WITH c AS (
-		SELECT id, display_name, s3_prefix FROM customers WHERE id = $1
-	), m AS (
+// ruleCTE decides the action $4 on the path $3 for customer $1 and roles $2: m are
+// the matching rules, d has allowed and the winning rule.
+const ruleCTE = `m AS (
 		SELECT path_prefix, actions FROM access_rules
 		WHERE customer_id = $1 AND role = ANY($2)
 		  AND (path_prefix = '' OR path_prefix = $3 OR (right(path_prefix, 1) = '/' AND starts_with($3, path_prefix)))
@@ -37,7 +32,16 @@ const decideSQL = `
 		SELECT coalesce(bool_or($4::access_action = ANY(actions)), false) AS allowed,
 		       max(path_prefix) FILTER (WHERE $4::access_action = ANY(actions)) AS rule
 		FROM m WHERE length(path_prefix) = (SELECT max(length(path_prefix)) FROM m)
-	), f AS (
+	)`
+
+// decideSQL decides $4 on path $3 for customer $1 and roles $2, returns the file at
+// the path with status $5 (none when $5 is NULL), and, when $6 (the subject) is not
+// NULL and the action is allowed (and, with $5, the file exists), writes the audit
+// row ($7 expiry, $8 IP restriction, $9 request id) in the same statement.
+const decideSQL = `
+	WITH c AS (
+		SELECT id, display_name, s3_prefix FROM customers WHERE id = $1
+	), ` + ruleCTE + `, f AS (
 		SELECT ` + fileColumns + ` FROM files WHERE customer_id = $1 AND path = $3 AND status = $5::file_status
 	), audit AS (
 		INSERT INTO audit_events (subject, customer_id, file_path, action, expires_at, ip_restriction, request_id)

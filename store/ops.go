@@ -135,6 +135,10 @@ func (in FileIntent) validate() error {
 // the pending file and the audit row, in one statement: a refused or failed request
 // changes nothing.
 //
+// Two round trips, not one: presigning needs the customer's prefix (the object key),
+// which only the first (the decision) yields, and the write must wait for the presign
+// so that a request whose presign fails changes nothing.
+//
 // The path rule: an available file is a conflict (delete it first); a pending upload
 // holds its path for HoldFor against other users (ErrConflict), while its own author
 // may ask again and replace it; a deleted file, or a pending upload older than
@@ -198,28 +202,41 @@ func scanFile(row pgx.Row, f *File) error {
 
 // MarkAvailable flips a pending file to available once its upload completed.
 func (s *Store) MarkAvailable(ctx context.Context, p Principal, path string) error {
-	if _, err := s.Authorize(ctx, p, Write, path); err != nil {
-		return err
-	}
-	return s.setStatus(ctx, p, path, "available", "pending")
+	return s.setStatus(ctx, p, Write, path, "available", "pending")
 }
 
 // SoftDelete marks a file deleted (the object's versions stay in S3 until lifecycle).
 func (s *Store) SoftDelete(ctx context.Context, p Principal, path string) error {
-	if _, err := s.Authorize(ctx, p, Delete, path); err != nil {
-		return err
-	}
-	return s.setStatus(ctx, p, path, "deleted", "pending", "available")
+	return s.setStatus(ctx, p, Delete, path, "deleted", "pending", "available")
 }
 
-func (s *Store) setStatus(ctx context.Context, p Principal, path, to string, from ...string) error {
+// setStatusSQL changes the status of the file at $3 from one of $6 to $5 when the
+// rule allows $4 to the roles $2, and says which of the two failed, in one statement.
+const setStatusSQL = `
+	WITH ` + ruleCTE + `, u AS (
+		UPDATE files SET status = $5::file_status, updated_at = now()
+		WHERE customer_id = $1 AND path = $3 AND status::text = ANY($6) AND (SELECT allowed FROM d)
+		RETURNING 1
+	)
+	SELECT EXISTS (SELECT FROM customers WHERE id = $1), (SELECT allowed FROM d), (SELECT count(*) FROM u)`
+
+// setStatus authorizes action on path and moves the file's status, one round trip.
+func (s *Store) setStatus(ctx context.Context, p Principal, action Action, path, to string, from ...string) error {
+	if err := checkRequest(p, action, path, nil); err != nil {
+		return err
+	}
 	return s.run(ctx, func(ctx context.Context) error {
-		tag, err := s.pool.Exec(ctx, `UPDATE files SET status = $3::file_status, updated_at = now()
-			WHERE customer_id = $1 AND path = $2 AND status::text = ANY($4)`, p.CustomerID, path, to, from)
-		if err != nil {
+		var known, allowed bool
+		var changed int
+		err := s.pool.QueryRow(ctx, setStatusSQL, p.CustomerID, p.Roles, path, string(action), to, from).Scan(&known, &allowed, &changed)
+		switch {
+		case err != nil:
 			return err
-		}
-		if tag.RowsAffected() == 0 {
+		case !known:
+			return fmt.Errorf("%w: unknown customer", ErrForbidden)
+		case !allowed:
+			return fmt.Errorf("%w: %s on %q", ErrForbidden, action, path)
+		case changed == 0:
 			return fmt.Errorf("%w: no %s file %q", ErrNotFound, strings.Join(from, " or "), path)
 		}
 		return nil
