@@ -40,7 +40,7 @@ const ruleCTE = `m AS (
 // row ($7 expiry, $8 IP restriction, $9 request id) in the same statement.
 const decideSQL = `
 	WITH c AS (
-		SELECT id, display_name, s3_prefix FROM customers WHERE id = $1
+		SELECT id, display_name, s3_prefix FROM customers WHERE id = $1 AND NOT disabled
 	), ` + ruleCTE + `, f AS (
 		SELECT ` + fileColumns + ` FROM files WHERE customer_id = $1 AND path = $3 AND status = $5::file_status
 	), audit AS (
@@ -176,7 +176,7 @@ func (n nullableFile) file(customer, path string) *File {
 // ($6 expiry, $7 IP restriction, $8 request id, $9 the audited path) when allowed.
 const folderSQL = `
 	WITH c AS (
-		SELECT id, display_name, s3_prefix FROM customers WHERE id = $1
+		SELECT id, display_name, s3_prefix FROM customers WHERE id = $1 AND NOT disabled
 	), cover AS (
 		SELECT path_prefix, actions FROM access_rules
 		WHERE customer_id = $1 AND role = ANY($2)

@@ -218,7 +218,7 @@ const setStatusSQL = `
 		WHERE customer_id = $1 AND path = $3 AND status::text = ANY($6) AND (SELECT allowed FROM d)
 		RETURNING 1
 	)
-	SELECT EXISTS (SELECT FROM customers WHERE id = $1), (SELECT allowed FROM d), (SELECT count(*) FROM u)`
+	SELECT EXISTS (SELECT FROM customers WHERE id = $1 AND NOT disabled), (SELECT allowed FROM d), (SELECT count(*) FROM u)`
 
 // setStatus authorizes action on path and moves the file's status, one round trip.
 func (s *Store) setStatus(ctx context.Context, p Principal, action Action, path, to string, from ...string) error {
@@ -249,6 +249,7 @@ func (s *Store) setStatus(ctx context.Context, p Principal, action Action, path,
 const listSQL = `
 	SELECT ` + fileColumns + ` FROM files f
 	WHERE f.customer_id = $1 AND f.status = 'available' AND starts_with(f.path, $3) AND f.path > $4
+	  AND EXISTS (SELECT FROM customers WHERE id = $1 AND NOT disabled)
 	  AND EXISTS (
 		SELECT FROM access_rules r
 		WHERE r.customer_id = $1 AND r.role = ANY($2) AND 'read' = ANY(r.actions)
