@@ -11,6 +11,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/signet-cdk/signet/constructs/signerapi"
+	"github.com/signet-cdk/signet/constructs/signet"
 	"github.com/signet-cdk/signet/constructs/signingkeys"
 )
 
@@ -66,6 +68,17 @@ type Config struct {
 	ActiveSigningKey string
 	// Nag applies the cdk-nag packs at synth (signet:nag). Default: true.
 	Nag bool
+	// SignerConcurrency is the signer's reserved concurrency
+	// (signet:signerConcurrency), one database connection each: the connection budget
+	// must hold it. Default: 20 (signerapi.DefaultReservedConcurrency).
+	SignerConcurrency float64
+	// DatabaseMaxCapacity in ACUs (signet:databaseMaxCapacity), 1 to 256 in steps of
+	// 0.5; it sets max_connections. Default: 4.
+	DatabaseMaxCapacity float64
+	// DatabaseProxy puts RDS Proxy between the signer and the database
+	// (signet:databaseProxy); the database's minimum capacity becomes 0.5 ACU (no
+	// auto-pause). Default: false.
+	DatabaseProxy bool
 }
 
 // KnownContextKeys are the keys ConfigFromContext reads, found by running it with a
@@ -121,7 +134,8 @@ func NodeContext(app awscdk.App) ContextGetter {
 
 // ConfigFromContext reads and validates the configuration.
 func ConfigFromContext(get ContextGetter) (Config, error) {
-	cfg := Config{StackName: "Signet", Nag: true, WafRateLimit: 1000, NoncurrentVersionDays: 90, MinimumTlsPolicy: "TLSv1.2_2021"}
+	cfg := Config{StackName: "Signet", Nag: true, WafRateLimit: 1000, NoncurrentVersionDays: 90, MinimumTlsPolicy: "TLSv1.2_2021",
+		SignerConcurrency: signerapi.DefaultReservedConcurrency, DatabaseMaxCapacity: 4}
 	var errs []string
 	fail := func(key string, v any, format string, args ...any) {
 		errs = append(errs, fmt.Sprintf("context %s=%s: %s", key, show(v), fmt.Sprintf(format, args...)))
@@ -220,6 +234,9 @@ func ConfigFromContext(get ContextGetter) (Config, error) {
 	list("signet:signingKeys", &cfg.SigningKeys)
 	str("signet:activeSigningKey", &cfg.ActiveSigningKey)
 	boolean("signet:nag", &cfg.Nag)
+	number("signet:signerConcurrency", &cfg.SignerConcurrency)
+	number("signet:databaseMaxCapacity", &cfg.DatabaseMaxCapacity)
+	boolean("signet:databaseProxy", &cfg.DatabaseProxy)
 
 	switch {
 	case cfg.Region == "":
@@ -266,6 +283,12 @@ func ConfigFromContext(get ContextGetter) (Config, error) {
 			fail("signet:minimumTlsPolicy", cfg.MinimumTlsPolicy, "is weaker than TLSv1.2_2021")
 		}
 	}
+	if n := cfg.SignerConcurrency; n < 1 || n != float64(int64(n)) {
+		fail("signet:signerConcurrency", n, "must be a whole number, 1 or more")
+	}
+	if m := cfg.DatabaseMaxCapacity; m < 1 || m > 256 || m*2 != float64(int64(m*2)) {
+		fail("signet:databaseMaxCapacity", m, "must be from 1 to 256 ACUs in steps of 0.5")
+	}
 	if len(errs) > 0 {
 		return cfg, fmt.Errorf("signet: invalid configuration:\n  %s", strings.Join(errs, "\n  "))
 	}
@@ -289,6 +312,14 @@ func show(v any) string {
 		}
 		return string(b)
 	}
+}
+
+// applyScale sets the connection-budget props: the signer's reserved concurrency, the
+// database's maximum capacity and its proxy.
+func (c Config) applyScale(p *signet.SignetProps) {
+	p.SignerReservedConcurrency = jsii.Number(c.SignerConcurrency)
+	p.DatabaseMaxCapacity = jsii.Number(c.DatabaseMaxCapacity)
+	p.DatabaseProxy = c.DatabaseProxy
 }
 
 // signingKeys turns "name[:ALGORITHM]" entries into key specs.

@@ -128,6 +128,7 @@ func (c Config) signetProps(e *edge.Edge) *signet.SignetProps {
 		RemovalPolicy:               c.removal(),
 		DisableDeletionProtection:   c.Destroy,
 	}
+	c.applyScale(p)
 	if c.RedirectHttp {
 		p.ViewerProtocolPolicy = awscloudfront.ViewerProtocolPolicy_REDIRECT_TO_HTTPS
 	}

@@ -11,7 +11,7 @@
 //     interface endpoints only for the APIs the Lambdas call (SSM, Secrets Manager,
 //     X-Ray);
 //   - a database security group that admits PostgreSQL only from LambdaSecurityGroup,
-//     which Signet's Lambdas use;
+//     which Signet's Lambdas use (and, with Proxy, from the proxy's own group);
 //   - storage encrypted with a customer-managed key, TLS forced (rds.force_ssl), IAM
 //     database authentication on, the master password managed and rotated by RDS in
 //     Secrets Manager, deletion protection, 7 days of backups, PostgreSQL logs exported
@@ -19,6 +19,15 @@
 //
 // GrantConnect lets a role connect as the least-privilege application role
 // (signet_app) with an IAM token.
+//
+// Connection budget (budget.go): every function that connects registers with
+// RegisterFunction, and synth fails unless the sum of reserved concurrency times
+// ConnectionsPerInstance fits the max_connections Aurora derives from the capacity
+// range, less a reserved margin. With Proxy, RDS Proxy (IAM authentication end to end,
+// TLS required) stands between the functions and the cluster: ClientEndpoint is the
+// proxy's, GrantConnect grants on the proxy, and the budget is the proxy's pool plus the
+// migrator's direct connection. RDS Proxy does not work with auto-pause, so with Proxy
+// the minimum capacity defaults to 0.5 ACU and 0 is refused.
 package database
 
 import (
@@ -72,6 +81,17 @@ type MetadataDatabaseProps struct {
 	RemovalPolicy awscdk.RemovalPolicy
 	// DisableDeletionProtection for throwaway environments. Default: false.
 	DisableDeletionProtection bool
+	// Proxy puts RDS Proxy between the clients and the cluster, for deployments whose
+	// concurrency outgrows the connection budget: IAM authentication end to end (no
+	// password anywhere), TLS required, in VpcSubnets, its own security group reached
+	// from LambdaSecurityGroup and reaching the cluster. RDS Proxy does not support
+	// auto-pause: MinCapacity then defaults to 0.5, and 0 (or AutoPause) is refused.
+	// Default: false (clients connect to the cluster).
+	Proxy bool
+	// ProxyMaxConnectionsPercent of max_connections the proxy may open, 1 to 100.
+	// Default: the most that leaves ReservedConnections and the migrator's direct
+	// connection free (98 at the default capacity).
+	ProxyMaxConnectionsPercent *float64
 }
 
 // MetadataDatabase is the cluster, its network and its schema.
@@ -87,6 +107,14 @@ type MetadataDatabase struct {
 	Migrator            *gofunction.GoFunction
 	Schema              awscdk.CustomResource
 	DatabaseName        string
+	// Proxy is the RDS Proxy, nil unless props.Proxy; ProxySecurityGroup is its group.
+	Proxy              awsrds.DatabaseProxy
+	ProxySecurityGroup awsec2.SecurityGroup
+
+	minCapacity, maxCapacity float64
+	proxyPercent             float64
+	clients                  []client
+	grantees                 []string
 }
 
 // ValidateMetadataDatabaseProps checks props without building anything.
@@ -119,6 +147,23 @@ func ValidateMetadataDatabaseProps(props *MetadataDatabaseProps) error {
 	}
 	if props.VpcSubnets != nil && props.Vpc == nil {
 		c.Fail("VpcSubnets", "set", "selects subnets of Vpc, which is not given")
+	}
+	if props.Proxy {
+		// https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-serverless-v2-auto-pause.html
+		if m := props.MinCapacity; m != nil && *m == 0 {
+			c.Fail("MinCapacity", *m, "0 means auto-pause, which RDS Proxy does not support; use 0.5 or more with Proxy (0.5 is the default with Proxy)")
+		}
+		if props.AutoPause != nil {
+			c.Fail("AutoPause", props.AutoPause.ToHumanString(), "applies only with MinCapacity 0 (auto-pause), which RDS Proxy does not support; leave it unset with Proxy")
+		}
+	}
+	if p := props.ProxyMaxConnectionsPercent; p != nil {
+		if *p < 1 || *p > 100 || !propcheck.Whole(*p) {
+			c.Fail("ProxyMaxConnectionsPercent", *p, "must be a whole number from 1 to 100")
+		}
+		if !props.Proxy {
+			c.Fail("ProxyMaxConnectionsPercent", *p, "applies to the proxy, which is off (set Proxy)")
+		}
 	}
 	return c.Err()
 }
@@ -163,7 +208,12 @@ func NewMetadataDatabase(scope constructs.Construct, id string, props *MetadataD
 	dbSG := d.buildNetwork(props, subnets, logRemoval)
 	d.buildCluster(props, subnets, dbSG, removal)
 	d.buildSchema(props, subnets, logRemoval)
+	if props.Proxy {
+		d.buildProxy(props, subnets, dbSG)
+	}
 	d.suppressFindings(props)
+	d.registerMigrator()
+	d.Node().AddValidation(&budgetCheck{d})
 	return d
 }
 
@@ -244,6 +294,9 @@ func (d *MetadataDatabase) buildCluster(props *MetadataDatabaseProps, subnets *a
 		d.EncryptionKey = keys.NewRotatingKey(d.Construct, "Key", "Signet: encrypts the metadata database", awscdk.RemovalPolicy_RETAIN, nil)
 	}
 	minCap, maxCap := 0.0, 4.0
+	if props.Proxy {
+		minCap = 0.5 // RDS Proxy does not support auto-pause (minimum 0)
+	}
 	if props.MinCapacity != nil {
 		minCap = *props.MinCapacity
 	}
@@ -285,6 +338,7 @@ func (d *MetadataDatabase) buildCluster(props *MetadataDatabaseProps, subnets *a
 	if minCap == 0 {
 		cp.ServerlessV2AutoPauseDuration = autoPause
 	}
+	d.minCapacity, d.maxCapacity = minCap, maxCap
 	d.Cluster = awsrds.NewDatabaseCluster(d.Construct, jsii.String("Cluster"), cp)
 }
 
@@ -334,7 +388,22 @@ func (d *MetadataDatabase) suppressFindings(props *MetadataDatabaseProps) {
 	}
 }
 
-// GrantConnect lets grantee connect as the application role with an IAM token.
+// GrantConnect lets grantee connect as the application role with an IAM token, to
+// ClientEndpoint: on the proxy with Proxy, on the cluster without. The function that
+// connects as grantee must be registered (RegisterFunction), or synth fails.
 func (d *MetadataDatabase) GrantConnect(grantee awsiam.IGrantable) awsiam.Grant {
+	d.grantees = append(d.grantees, principalPath(grantee))
+	if d.Proxy != nil {
+		return d.Proxy.GrantConnect(grantee, jsii.String(AppUser))
+	}
 	return d.Cluster.GrantConnect(grantee, jsii.String(AppUser))
+}
+
+// ClientEndpoint is where clients connect as the application role: the proxy's
+// endpoint with Proxy, the cluster's writer endpoint without.
+func (d *MetadataDatabase) ClientEndpoint() (host, port *string) {
+	if d.Proxy != nil {
+		return d.Proxy.Endpoint(), jsii.String("5432") // a PostgreSQL proxy listens on 5432
+	}
+	return d.Cluster.ClusterEndpoint().Hostname(), awscdk.Token_AsString(d.Cluster.ClusterEndpoint().Port(), nil)
 }

@@ -115,6 +115,19 @@ type SignetProps struct {
 	// DisableDeletionProtection of the database and the user pool, for throwaway
 	// environments. Default: false.
 	DisableDeletionProtection bool
+
+	// SignerReservedConcurrency caps the signer and so its database connections; the
+	// database's connection budget must hold it (synth fails with the numbers when it
+	// does not). Default: signerapi.DefaultReservedConcurrency (20).
+	SignerReservedConcurrency *float64
+	// DatabaseMaxCapacity in ACUs, 1 to 256; it sets max_connections and so the
+	// connection budget. Default: 4.
+	DatabaseMaxCapacity *float64
+	// DatabaseProxy puts RDS Proxy (IAM authentication end to end, TLS required)
+	// between the signer and the database, for concurrency beyond the connection
+	// budget: the signer connects to the proxy, and the database's minimum capacity
+	// becomes 0.5 ACU (RDS Proxy does not support auto-pause). Default: false.
+	DatabaseProxy bool
 }
 
 // Signet is the system; every part it created or was given is a field.
@@ -258,6 +271,8 @@ func (s *Signet) buildDatabase(props *SignetProps, removal awscdk.RemovalPolicy)
 		LogKey:                    s.Keys.LogsKey,
 		RemovalPolicy:             dbRemoval,
 		DisableDeletionProtection: props.DisableDeletionProtection,
+		MaxCapacity:               props.DatabaseMaxCapacity,
+		Proxy:                     props.DatabaseProxy,
 	})
 }
 
@@ -284,7 +299,8 @@ func (s *Signet) buildApi(props *SignetProps, removal awscdk.RemovalPolicy) {
 		LogKey:        s.Keys.LogsKey,
 		RemovalPolicy: removal,
 		// The same web apps that upload from the browser call the API.
-		CorsAllowedOrigins: props.CorsAllowedOrigins,
+		CorsAllowedOrigins:  props.CorsAllowedOrigins,
+		ReservedConcurrency: props.SignerReservedConcurrency,
 	})
 }
 
@@ -297,7 +313,8 @@ func (s *Signet) GrantSign(grantee awsiam.IGrantable) awsiam.Grant {
 
 // GrantConnect lets grantee connect to the metadata database as the application role
 // with an IAM token (grantee must also run in the database's VPC with
-// Database.LambdaSecurityGroup).
+// Database.LambdaSecurityGroup, connect to Database.ClientEndpoint(), and its function
+// be registered in the connection budget with Database.RegisterFunction).
 func (s *Signet) GrantConnect(grantee awsiam.IGrantable) awsiam.Grant {
 	return s.Database.GrantConnect(grantee)
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/constructs-go/constructs/v10"
 
+	"github.com/signet-cdk/signet/constructs/database"
 	"github.com/signet-cdk/signet/constructs/edge"
 	"github.com/signet-cdk/signet/constructs/internal/propcheck"
 	"github.com/signet-cdk/signet/constructs/signingkeys"
@@ -52,8 +53,13 @@ func ValidateSignetProps(props *SignetProps) error {
 			}
 		}
 	}
+	if r := props.SignerReservedConcurrency; r != nil && (*r < 1 || !propcheck.Whole(*r)) {
+		c.Fail("SignerReservedConcurrency", *r, "must be a whole number, 1 or more (0 would stop the signer)")
+	}
 	keysErr := signingkeys.ValidateSigningKeysProps(&signingkeys.SigningKeysProps{Keys: props.SigningKeys, ActiveKey: props.ActiveSigningKey})
-	return errors.Join(c.Err(), renamed(keysErr, map[string]string{"Keys": "SigningKeys", "ActiveKey": "ActiveSigningKey"}))
+	dbErr := database.ValidateMetadataDatabaseProps(&database.MetadataDatabaseProps{MaxCapacity: props.DatabaseMaxCapacity, Proxy: props.DatabaseProxy})
+	return errors.Join(c.Err(), renamed(keysErr, map[string]string{"Keys": "SigningKeys", "ActiveKey": "ActiveSigningKey"}),
+		renamed(dbErr, map[string]string{"MaxCapacity": "DatabaseMaxCapacity", "Proxy": "DatabaseProxy"}))
 }
 
 // renamed reports a part's prop problems under the composite's prop names.
