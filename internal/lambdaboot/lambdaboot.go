@@ -6,12 +6,10 @@
 package lambdaboot
 
 import (
-	"context"
 	"log/slog"
 	"os"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
 )
 
 // Init returns the AWS configuration and the logger, or exits. The logger is also
@@ -19,7 +17,7 @@ import (
 // which slog.SetDefault redirects) write the same JSON lines.
 func Init() (aws.Config, *slog.Logger) {
 	logger := setupLogging(os.Stdout)
-	cfg, err := config.LoadDefaultConfig(context.Background())
+	cfg, err := AWSConfig()
 	if err != nil {
 		Fail(logger, "load aws config", err)
 	}
