@@ -414,7 +414,7 @@ func (h *AdminHandler) audit(ctx context.Context, a admin, id string, req events
 		}
 		n, perr := strconv.ParseInt(s, 10, 64)
 		if perr != nil || n < 1 || strconv.FormatInt(n, 10) != s || (name == "limit" && n > 1000) {
-			errs = append(errs, badRequest("%s must be a whole number from 1", name))
+			errs = append(errs, badRequest("%s must be a whole number from 1%s", name, map[bool]string{true: " to 1000"}[name == "limit"]))
 			continue
 		}
 		*dst = n

@@ -145,11 +145,15 @@ func (c *Client) call(ctx context.Context, method, path string, query url.Values
 	}
 	if resp.StatusCode >= 300 {
 		var e struct {
-			Error struct{ Code, Message string } `json:"error"`
+			Error   struct{ Code, Message string } `json:"error"`
+			Message string                         `json:"message"` // API Gateway's own answers
 		}
 		_ = json.Unmarshal(b, &e)
 		if e.Error.Code == "" {
 			e.Error.Code, e.Error.Message = "http_error", http.StatusText(resp.StatusCode)
+			if e.Message != "" {
+				e.Error.Message = e.Message
+			}
 		}
 		return &APIError{Status: resp.StatusCode, Code: e.Error.Code, Message: e.Error.Message}
 	}

@@ -78,6 +78,9 @@ func (k keys) Get(context.Context) (*keysource.Material, error) { return k.m, ni
 var tokens = map[string]map[string]any{
 	"alice-token":   {"sub": "alice", "custom:customer_id": "acme", "cognito:groups": "staff"},
 	"mallory-token": {"sub": "mallory", "custom:customer_id": "globex", "cognito:groups": "staff"},
+	// Administrators, for the admin API (admin_e2e_test.go).
+	"root-token":       {"sub": "root", "cognito:groups": "[platform-admins]"},
+	"acme-admin-token": {"sub": "acme-admin", "custom:customer_id": "acme", "cognito:groups": "[customer-admins]"},
 }
 
 func newWorld(t *testing.T) *world {
@@ -123,7 +126,11 @@ func (w *world) client(token string) *client.Client {
 
 // apiGateway turns HTTP into the proxy event API Gateway sends after its Cognito
 // authorizer has verified the token (here: looked it up).
-func apiGateway(h *api.Handler) http.Handler {
+func apiGateway(h *api.Handler) http.Handler { return gateway(h.Handle) }
+
+// gateway is apiGateway for any Lambda handler; under /admin it fills the {proxy+}
+// path parameter as the admin resource does.
+func gateway(handle func(context.Context, events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		hdr := map[string]string{}
@@ -138,10 +145,13 @@ func apiGateway(h *api.Handler) http.Handler {
 			Headers: hdr, QueryStringParameters: q,
 			RequestContext: events.APIGatewayProxyRequestContext{RequestID: strconv.FormatInt(time.Now().UnixNano(), 36),
 				Identity: events.APIGatewayRequestIdentity{SourceIP: "127.0.0.1"}}}
+		if proxy, ok := strings.CutPrefix(r.URL.Path, "/admin/"); ok {
+			ev.Resource, ev.PathParameters = "/admin/{proxy+}", map[string]string{"proxy": proxy}
+		}
 		if claims, ok := tokens[r.Header.Get("Authorization")]; ok {
 			ev.RequestContext.Authorizer = map[string]any{"claims": claims}
 		}
-		resp, _ := h.Handle(r.Context(), ev)
+		resp, _ := handle(r.Context(), ev)
 		for k, v := range resp.Headers {
 			w.Header().Set(k, v)
 		}

@@ -1,13 +1,18 @@
 // Command signet is Signet's command-line client:
 //
+//	signet configure --outputs outputs.json [--stack Signet]   write the configuration
 //	signet login                     sign in (browser, PKCE); caches tokens
 //	signet ls [folder]               list readable files
 //	signet upload <file> <path>      upload a file (presigned PUT to S3)
 //	signet download <path> [file]    download through CloudFront ("-" for stdout)
 //	signet url <path> [-ttl 5m] [-ip sourceIp|CIDR]   print a signed URL
+//	signet admin ...                 customers, rules, users, audit (admin.go)
 //
-// Configuration from the environment (the stack's outputs): SIGNET_API_URL,
-// SIGNET_AUTH_DOMAIN, SIGNET_CLIENT_ID; SIGNET_ID_TOKEN skips sign-in (automation).
+// Configuration: `signet configure` writes the stack's outputs (ApiUrl, AuthDomain,
+// UserPoolClientId) to $SIGNET_CONFIG, else os.UserConfigDir()/signet/config.json
+// (config.go). The environment variables SIGNET_API_URL, SIGNET_AUTH_DOMAIN and
+// SIGNET_CLIENT_ID, when set, override the file; SIGNET_ID_TOKEN skips sign-in
+// (automation).
 package main
 
 import (
@@ -18,6 +23,7 @@ import (
 	"fmt"
 	"io"
 	"mime"
+	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -39,40 +45,82 @@ func main() {
 }
 
 func usage() error {
-	return errors.New("usage: signet login | ls [folder] | upload <file> <path> | download <path> [file] | url <path> [-ttl d] [-ip sourceIp|CIDR]")
+	return errors.New("usage: signet configure ... | login | ls [folder] | upload <file> <path> | download <path> [file] | url <path> [-ttl d] [-ip sourceIp|CIDR] | admin ...")
 }
 
+// httpClient, when set, is used for the API and the token endpoint (tests).
+var httpClient *http.Client
+
 func run(ctx context.Context, args []string, stdout io.Writer) error {
+	return oneLine(dispatch(ctx, args, stdout))
+}
+
+func dispatch(ctx context.Context, args []string, stdout io.Writer) error {
 	if len(args) == 0 {
 		return usage()
 	}
-	oauth := &client.OAuth{Domain: os.Getenv("SIGNET_AUTH_DOMAIN"), ClientID: os.Getenv("SIGNET_CLIENT_ID")}
-	cache := tokenCachePath()
-	if args[0] == "login" {
-		if oauth.Domain == "" || oauth.ClientID == "" {
-			return errors.New("signet: set SIGNET_AUTH_DOMAIN and SIGNET_CLIENT_ID")
-		}
-		ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
-		defer cancel()
-		tok, err := oauth.Login(ctx, func(u string) error {
-			fmt.Fprintln(stdout, "Open this address to sign in:\n"+u)
-			return nil
-		})
+	switch args[0] {
+	case "configure":
+		return configure(args[1:], stdout)
+	case "admin":
+		return admin(ctx, args[1:], stdout)
+	case "login":
+		return login(ctx, stdout)
+	case "ls", "upload", "download", "url":
+		c, err := connect()
 		if err != nil {
 			return err
 		}
-		return saveTokens(cache, tok)
+		return fileCommand(ctx, c, args, stdout)
 	}
-	c := &client.Client{BaseURL: os.Getenv("SIGNET_API_URL")}
-	if c.BaseURL == "" {
-		return errors.New("signet: set SIGNET_API_URL")
+	return usage()
+}
+
+func login(ctx context.Context, stdout io.Writer) error {
+	cfg, _, err := loadConfig()
+	if err != nil {
+		return err
 	}
+	if cfg.AuthDomain == "" || cfg.ClientID == "" {
+		return errors.New("signet: no sign-in domain and client id: run `signet configure --outputs outputs.json` (or set SIGNET_AUTH_DOMAIN and SIGNET_CLIENT_ID)")
+	}
+	oauth := &client.OAuth{Domain: cfg.AuthDomain, ClientID: cfg.ClientID, HTTP: httpClient}
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
+	defer cancel()
+	tok, err := oauth.Login(ctx, func(u string) error {
+		fmt.Fprintln(stdout, "Open this address to sign in:\n"+u)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return saveTokens(tokenCachePath(), tok)
+}
+
+// connect is the API client the configuration describes, with the cached tokens
+// (refreshed when due) or SIGNET_ID_TOKEN.
+func connect() (*client.Client, error) {
+	cfg, path, err := loadConfig()
+	if err != nil {
+		return nil, err
+	}
+	if cfg.APIURL == "" {
+		return nil, fmt.Errorf("signet: no API URL: run `signet configure --outputs outputs.json` (it writes %s) or set SIGNET_API_URL", path)
+	}
+	c := &client.Client{BaseURL: cfg.APIURL, HTTP: httpClient}
 	if t := os.Getenv("SIGNET_ID_TOKEN"); t != "" {
 		c.Tokens = client.StaticToken(t)
-	} else {
-		tok, _ := loadTokens(cache)
-		c.Tokens = &client.RefreshingTokens{OAuth: oauth, Tokens: tok, Save: func(t *client.Tokens) error { return saveTokens(cache, t) }}
+		return c, nil
 	}
+	cache := tokenCachePath()
+	tok, _ := loadTokens(cache)
+	oauth := &client.OAuth{Domain: cfg.AuthDomain, ClientID: cfg.ClientID, HTTP: httpClient}
+	c.Tokens = &client.RefreshingTokens{OAuth: oauth, Tokens: tok, Save: func(t *client.Tokens) error { return saveTokens(cache, t) }}
+	return c, nil
+}
+
+// fileCommand runs the file commands.
+func fileCommand(ctx context.Context, c *client.Client, args []string, stdout io.Writer) error {
 	switch args[0] {
 	case "ls":
 		folder := ""

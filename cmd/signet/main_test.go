@@ -11,6 +11,7 @@ import (
 )
 
 func TestCommands(t *testing.T) {
+	isolate(t)
 	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get("Authorization") != "tok" {
 			w.WriteHeader(401)
