@@ -21,6 +21,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -81,6 +82,23 @@ var tokens = map[string]map[string]any{
 	// Administrators, for the admin API (admin_e2e_test.go).
 	"root-token":       {"sub": "root", "cognito:groups": "[platform-admins]"},
 	"acme-admin-token": {"sub": "acme-admin", "custom:customer_id": "acme", "cognito:groups": "[customer-admins]"},
+}
+
+var tokensMu sync.Mutex
+
+// tokenClaims is what the stand-in authorizer finds for a token.
+func tokenClaims(token string) (map[string]any, bool) {
+	tokensMu.Lock()
+	defer tokensMu.Unlock()
+	c, ok := tokens[token]
+	return c, ok
+}
+
+// issueToken registers claims under a new token, as Cognito issuing an ID token.
+func issueToken(token string, claims map[string]any) {
+	tokensMu.Lock()
+	defer tokensMu.Unlock()
+	tokens[token] = claims
 }
 
 func newWorld(t *testing.T) *world {
@@ -148,7 +166,7 @@ func gateway(handle func(context.Context, events.APIGatewayProxyRequest) (events
 		if proxy, ok := strings.CutPrefix(r.URL.Path, "/admin/"); ok {
 			ev.Resource, ev.PathParameters = "/admin/{proxy+}", map[string]string{"proxy": proxy}
 		}
-		if claims, ok := tokens[r.Header.Get("Authorization")]; ok {
+		if claims, ok := tokenClaims(r.Header.Get("Authorization")); ok {
 			ev.RequestContext.Authorizer = map[string]any{"claims": claims}
 		}
 		resp, _ := handle(r.Context(), ev)
