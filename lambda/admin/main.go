@@ -1,16 +1,20 @@
 // Command admin is the admin API's Lambda (routes under /admin, package api's
 // AdminHandler): customers, access rules, users and the audit trail, as the database
-// role signet_admin_app and with Cognito admin rights on Signet's user pool only. main
-// only wires: configuration from the environment, clients built once, lambda.Start.
+// role signet_admin_app. Cognito is reached through the directory Lambda
+// (SIGNET_DIRECTORY_FUNCTION; see package directory for why), or directly with
+// SIGNET_USER_POOL_ID where the function has a route to Cognito. main only wires.
 package main
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	awslambda "github.com/aws/aws-sdk-go-v2/service/lambda"
 
 	"github.com/signet-cdk/signet/api"
 	"github.com/signet-cdk/signet/directory"
@@ -32,7 +36,7 @@ func main() {
 }
 
 func wire(cfg aws.Config, logger *slog.Logger) (*api.AdminHandler, error) {
-	env, err := lambdaboot.Require("SIGNET_USER_POOL_ID", "SIGNET_DB_HOST", "SIGNET_DB_PORT", "SIGNET_DB_NAME", "AWS_REGION")
+	env, err := lambdaboot.Require("SIGNET_DB_HOST", "SIGNET_DB_PORT", "SIGNET_DB_NAME", "AWS_REGION")
 	if err != nil {
 		return nil, err
 	}
@@ -49,6 +53,14 @@ func wire(cfg aws.Config, logger *slog.Logger) (*api.AdminHandler, error) {
 	if err != nil {
 		return nil, err
 	}
-	dir := &directory.Directory{Client: cip.NewFromConfig(cfg), UserPoolID: env["SIGNET_USER_POOL_ID"]}
+	var dir api.Directory
+	switch fn, pool := os.Getenv("SIGNET_DIRECTORY_FUNCTION"), os.Getenv("SIGNET_USER_POOL_ID"); {
+	case fn != "":
+		dir = &directory.Remote{Lambda: awslambda.NewFromConfig(cfg), FunctionName: fn}
+	case pool != "":
+		dir = &directory.Directory{Client: cip.NewFromConfig(cfg), UserPoolID: pool}
+	default:
+		return nil, errors.New("environment variable SIGNET_DIRECTORY_FUNCTION (or SIGNET_USER_POOL_ID) is required")
+	}
 	return &api.AdminHandler{Store: st, Directory: dir, Logger: logger}, nil
 }
