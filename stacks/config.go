@@ -1,8 +1,12 @@
 package stacks
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
+	"reflect"
 	"regexp"
 	"sort"
 	"strconv"
@@ -11,6 +15,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/signet-cdk/signet/constructs/identity"
 	"github.com/signet-cdk/signet/constructs/signerapi"
 	"github.com/signet-cdk/signet/constructs/signet"
 	"github.com/signet-cdk/signet/constructs/signingkeys"
@@ -79,6 +84,17 @@ type Config struct {
 	// (signet:databaseProxy); the database's minimum capacity becomes 0.5 ACU (no
 	// auto-pause). Default: false.
 	DatabaseProxy bool
+	// AuthDomainPrefix of the Cognito sign-in domain (signet:authDomainPrefix).
+	// Default: identity.DefaultDomainPrefix, "signet-<8 hex>-<account id>".
+	AuthDomainPrefix string
+	// AuthDomainName is a custom sign-in domain (signet:authDomainName), with
+	// AuthCertificateArn (signet:authCertificateArn), an ACM certificate in us-east-1.
+	AuthDomainName, AuthCertificateArn string
+	// IdentityProviders are the OIDC and SAML providers and their bindings
+	// (signet:identityProviders), a JSON list of identity.IdentityProvider.
+	IdentityProviders []identity.IdentityProvider
+	// AdminEmail is the first platform administrator's email (signet:adminEmail).
+	AdminEmail string
 }
 
 // KnownContextKeys are the keys ConfigFromContext reads, found by running it with a
@@ -237,6 +253,11 @@ func ConfigFromContext(get ContextGetter) (Config, error) {
 	number("signet:signerConcurrency", &cfg.SignerConcurrency)
 	number("signet:databaseMaxCapacity", &cfg.DatabaseMaxCapacity)
 	boolean("signet:databaseProxy", &cfg.DatabaseProxy)
+	str("signet:authDomainPrefix", &cfg.AuthDomainPrefix)
+	str("signet:authDomainName", &cfg.AuthDomainName)
+	str("signet:authCertificateArn", &cfg.AuthCertificateArn)
+	identityProviders(get, "signet:identityProviders", &cfg.IdentityProviders, fail)
+	str("signet:adminEmail", &cfg.AdminEmail)
 
 	switch {
 	case cfg.Region == "":
@@ -289,6 +310,7 @@ func ConfigFromContext(get ContextGetter) (Config, error) {
 	if m := cfg.DatabaseMaxCapacity; m < 1 || m > 256 || m*2 != float64(int64(m*2)) {
 		fail("signet:databaseMaxCapacity", m, "must be from 1 to 256 ACUs in steps of 0.5")
 	}
+	checkSignIn(cfg, fail)
 	if len(errs) > 0 {
 		return cfg, fmt.Errorf("signet: invalid configuration:\n  %s", strings.Join(errs, "\n  "))
 	}
@@ -330,4 +352,196 @@ func (c Config) signingKeys() []signingkeys.KeySpec {
 		specs = append(specs, signingkeys.KeySpec{Name: strings.TrimSpace(name), Algorithm: signingkeys.Algorithm(strings.TrimSpace(alg))})
 	}
 	return specs
+}
+
+// identityProviders reads key, a JSON list of providers (a list in cdk.json, or a JSON
+// string with -c), strictly: unknown or misspelt fields and duplicate keys are errors.
+// Each provider's problems are reported under the key, the provider's index and the
+// JSON field, e.g. signet:identityProviders[0].issuer.
+func identityProviders(get ContextGetter, key string, dst *[]identity.IdentityProvider, fail func(string, any, string, ...any)) {
+	var doc []byte
+	switch v := get(key).(type) {
+	case nil:
+		return
+	case string:
+		if strings.TrimSpace(v) == "" {
+			return
+		}
+		doc = []byte(v)
+	case []any:
+		doc, _ = json.Marshal(v)
+	default:
+		fail(key, v, "must be a JSON list of identity providers")
+		return
+	}
+	list, err := decodeProviders(doc)
+	if err != nil {
+		fail(key, "…", "must be a JSON list of identity providers: %v", err)
+		return
+	}
+	*dst = list
+	for _, p := range identity.ProviderProblems(list) {
+		fail(key+contextPath(p.Prop), p.Value, "%s", p.Reason)
+	}
+}
+
+// decodeProviders decodes a JSON list of providers, refusing unknown fields (in any
+// case: encoding/json would match "Customer" to customer), duplicate keys (it would
+// keep the last) and anything after the list.
+func decodeProviders(doc []byte) ([]identity.IdentityProvider, error) {
+	if err := noDuplicateKeys(json.NewDecoder(bytes.NewReader(doc))); err != nil {
+		return nil, err
+	}
+	var raw []map[string]json.RawMessage
+	if err := json.Unmarshal(doc, &raw); err != nil {
+		return nil, err
+	}
+	for i, fields := range raw {
+		for name, v := range fields {
+			if _, ok := providerFields[name]; !ok {
+				return nil, fmt.Errorf("[%d]: unknown field %q (fields are %s)", i, name, strings.Join(sortedKeys(providerFields), ", "))
+			}
+			if name == "clientSecret" {
+				var secret map[string]json.RawMessage
+				if err := json.Unmarshal(v, &secret); err != nil {
+					return nil, fmt.Errorf("[%d].clientSecret: must be {\"secretArn\": ..., \"jsonField\": ...}, a Secrets Manager reference, never the secret", i)
+				}
+				for k := range secret {
+					if _, ok := secretFields[k]; !ok {
+						return nil, fmt.Errorf("[%d].clientSecret: unknown field %q (fields are %s)", i, k, strings.Join(sortedKeys(secretFields), ", "))
+					}
+				}
+			}
+		}
+	}
+	dec := json.NewDecoder(bytes.NewReader(doc))
+	dec.DisallowUnknownFields()
+	var list []identity.IdentityProvider
+	if err := dec.Decode(&list); err != nil {
+		return nil, err
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, errors.New("unexpected data after the JSON list")
+	}
+	return list, nil
+}
+
+// noDuplicateKeys walks one JSON value and fails on an object key given twice.
+func noDuplicateKeys(dec *json.Decoder) error {
+	tok, err := dec.Token()
+	if err != nil {
+		return err
+	}
+	delim, _ := tok.(json.Delim)
+	if delim != '{' && delim != '[' {
+		return nil
+	}
+	seen := map[string]bool{}
+	for dec.More() {
+		if delim == '{' {
+			tok, err := dec.Token()
+			if err != nil {
+				return err
+			}
+			key, _ := tok.(string)
+			if seen[key] {
+				return fmt.Errorf("key %q is given twice", key)
+			}
+			seen[key] = true
+		}
+		if err := noDuplicateKeys(dec); err != nil {
+			return err
+		}
+	}
+	_, err = dec.Token()
+	return err
+}
+
+// jsonNames maps the Go field names of t to their JSON names.
+func jsonNames(t reflect.Type) map[string]string {
+	out := map[string]string{}
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		out[f.Name] = name
+	}
+	return out
+}
+
+var (
+	providerGoNames = jsonNames(reflect.TypeOf(identity.IdentityProvider{}))
+	secretGoNames   = jsonNames(reflect.TypeOf(identity.SecretRef{}))
+	providerFields  = invert(providerGoNames)
+	secretFields    = invert(secretGoNames)
+)
+
+func invert(m map[string]string) map[string]string {
+	out := map[string]string{}
+	for k, v := range m {
+		out[v] = k
+	}
+	return out
+}
+
+func sortedKeys(m map[string]string) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// contextPath turns identity's prop path ("IdentityProviders[0].ClientSecret.SecretArn",
+// "IdentityProviders[1].Roles[\"admins\"]") into the context's JSON names
+// ("[0].clientSecret.secretArn", "[1].roles[\"admins\"]").
+func contextPath(prop string) string {
+	rest := strings.TrimPrefix(prop, "IdentityProviders")
+	index, fields, ok := strings.Cut(rest, ".")
+	if !ok {
+		return rest
+	}
+	if key, isMap := strings.CutPrefix(fields, "Roles["); isMap {
+		// A map key is quoted and may hold anything, dots included.
+		return index + "." + providerGoNames["Roles"] + "[" + key
+	}
+	field, tail, _ := strings.Cut(fields, ".")
+	out := index + "." + providerGoNames[field]
+	if tail != "" {
+		out += "." + secretGoNames[tail]
+	}
+	return out
+}
+
+// checkSignIn validates the sign-in keys that are not identity providers.
+func checkSignIn(cfg Config, fail func(string, any, string, ...any)) {
+	if p := cfg.AuthDomainPrefix; p != "" {
+		if reason := identity.CheckDomainPrefix(p); reason != "" {
+			fail("signet:authDomainPrefix", p, "%s", reason)
+		}
+	}
+	if d := cfg.AuthDomainName; d != "" {
+		if reason := identity.CheckDomainName(d); reason != "" {
+			fail("signet:authDomainName", d, "%s", reason)
+		}
+	}
+	switch arn := cfg.AuthCertificateArn; {
+	case cfg.AuthDomainName != "" && arn == "":
+		fail("signet:authDomainName", cfg.AuthDomainName, "needs signet:authCertificateArn, an ACM certificate in us-east-1 covering it")
+	case cfg.AuthDomainName == "" && arn != "":
+		fail("signet:authCertificateArn", arn, "needs signet:authDomainName")
+	case arn != "":
+		m := certArnPattern.FindStringSubmatch(arn)
+		switch {
+		case m == nil:
+			fail("signet:authCertificateArn", arn, "is not an ACM certificate ARN")
+		case m[1] != "us-east-1":
+			fail("signet:authCertificateArn", arn, "is in %s; Cognito custom domains accept only ACM certificates in us-east-1", m[1])
+		}
+	}
+	if e := cfg.AdminEmail; e != "" {
+		if reason := identity.CheckEmail(e); reason != "" {
+			fail("signet:adminEmail", e, "%s", reason)
+		}
+	}
 }

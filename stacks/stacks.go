@@ -76,17 +76,28 @@ func NewSignet(app constructs.Construct, cfg Config) *Deployment {
 	}
 	// "Default" keeps the composite out of the logical ids: resources keep the ids
 	// they had when the stack built them itself, so an upgrade replaces nothing.
-	d.Main.Signet = signet.NewSignet(ms, "Default", cfg.signetProps(e))
+	d.Main.Signet = signet.NewSignet(ms, "Default", cfg.signetProps(ms, e))
 	outputs(ms, d.Main.Signet)
 	return d
 }
 
-// outputs are what a client needs from the stack.
+// outputs are what a client needs from the stack (`signet configure` reads them from
+// `cdk deploy --outputs-file`).
 func outputs(stack awscdk.Stack, s *signet.Signet) {
-	awscdk.NewCfnOutput(stack, jsii.String("ApiUrl"), &awscdk.CfnOutputProps{Value: s.Api.Url, Description: jsii.String("Signet API base URL")})
-	awscdk.NewCfnOutput(stack, jsii.String("UserPoolId"), &awscdk.CfnOutputProps{Value: s.UserPool.UserPoolId()})
-	awscdk.NewCfnOutput(stack, jsii.String("UserPoolClientId"), &awscdk.CfnOutputProps{Value: s.UserPoolClient.UserPoolClientId()})
-	awscdk.NewCfnOutput(stack, jsii.String("DistributionDomain"), &awscdk.CfnOutputProps{Value: s.Cdn.DomainName})
+	out := func(id string, value *string, description string) {
+		awscdk.NewCfnOutput(stack, jsii.String(id), &awscdk.CfnOutputProps{Value: value, Description: jsii.String(description)})
+	}
+	out("ApiUrl", s.Api.Url, "Signet API base URL")
+	out("Region", stack.Region(), "Region of the user pool and the API")
+	out("UserPoolId", s.UserPool.UserPoolId(), "Cognito user pool id")
+	out("UserPoolClientId", s.UserPoolClient.UserPoolClientId(), "Cognito app client id (public client, PKCE)")
+	if s.AuthUrl != nil {
+		out("AuthDomain", s.AuthUrl, "Sign-in base URL (managed login and OAuth endpoints)")
+	}
+	if s.Identity != nil && s.Identity.CustomDomain != nil {
+		out("AuthDomainAliasTarget", s.Identity.CustomDomain.CloudFrontEndpoint(), "Point a CNAME or alias record for the custom sign-in domain at this CloudFront name")
+	}
+	out("DistributionDomain", s.SignedDomain, "Domain of the files (signed URLs and cookies point here)")
 }
 
 func (c Config) env(region string) *awscdk.Environment {
@@ -117,7 +128,7 @@ func (c Config) edgeProps(scope constructs.Construct) *edge.EdgeProps {
 	return p
 }
 
-func (c Config) signetProps(e *edge.Edge) *signet.SignetProps {
+func (c Config) signetProps(scope constructs.Construct, e *edge.Edge) *signet.SignetProps {
 	p := &signet.SignetProps{
 		WebAclArn:                   e.WebAclArn,
 		CorsAllowedOrigins:          *jsii.Strings(c.CorsAllowedOrigins...),
@@ -129,6 +140,7 @@ func (c Config) signetProps(e *edge.Edge) *signet.SignetProps {
 		DisableDeletionProtection:   c.Destroy,
 	}
 	c.applyScale(p)
+	c.applySignIn(scope, p)
 	if c.RedirectHttp {
 		p.ViewerProtocolPolicy = awscloudfront.ViewerProtocolPolicy_REDIRECT_TO_HTTPS
 	}
@@ -148,4 +160,20 @@ func (c Config) removal() awscdk.RemovalPolicy {
 		return awscdk.RemovalPolicy_DESTROY
 	}
 	return awscdk.RemovalPolicy_RETAIN
+}
+
+// applySignIn sets the sign-in props: the domain, the identity providers and the
+// first administrator.
+func (c Config) applySignIn(scope constructs.Construct, p *signet.SignetProps) {
+	p.IdentityProviders = c.IdentityProviders
+	if c.AuthDomainPrefix != "" {
+		p.AuthDomainPrefix = jsii.String(c.AuthDomainPrefix)
+	}
+	if c.AuthDomainName != "" {
+		p.AuthDomainName = jsii.String(c.AuthDomainName)
+		p.AuthCertificate = awscertificatemanager.Certificate_FromCertificateArn(scope, jsii.String("AuthCertificate"), jsii.String(c.AuthCertificateArn))
+	}
+	if c.AdminEmail != "" {
+		p.AdminEmail = jsii.String(c.AdminEmail)
+	}
 }

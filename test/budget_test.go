@@ -47,16 +47,17 @@ func TestMaxConnectionsFollowsTheAuroraTable(t *testing.T) {
 	}
 }
 
-// The default deployment: the signer reserves 20 (one connection each) and the
-// migrator counts 1: 21 of the 810 that 0..4 ACUs leave for clients (823 - 13).
+// The default deployment: the signer reserves 20 and the admin API 2 (one connection
+// each) and the migrator counts 1: 23 of the 810 that 0..4 ACUs leave for clients
+// (823 - 13).
 func TestDefaultDeploymentFitsTheConnectionBudget(t *testing.T) {
 	for name, s := range map[string]*synthesized{"split": split, "single": single} {
 		b := s.dep.Main.Signet.Database.Budget()
 		if !b.Fits() || b.Proxy || b.MinCapacity != 0 || b.MaxCapacity != 4 || b.MaxConnections != 823 || b.Reserved != 13 ||
-			b.Limit != 810 || b.ClientConnections != 21 || b.DatabaseConnections != 21 || len(b.Unbounded) != 0 || len(b.Clients) != 2 {
+			b.Limit != 810 || b.ClientConnections != 23 || b.DatabaseConnections != 23 || len(b.Unbounded) != 0 || len(b.Clients) != 3 {
 			t.Errorf("%s: budget %+v", name, b)
 		}
-		want := map[string]int{"Signet/Default/Api/Signer/Function": 20, "Signet/Default/Metadata/Migrator/Function": 1}
+		want := map[string]int{"Signet/Default/Api/Signer/Function": 20, "Signet/Default/Api/Admin/Function": 2, "Signet/Default/Metadata/Migrator/Function": 1}
 		for _, c := range b.Clients {
 			if want[c.Name] != c.Connections {
 				t.Errorf("%s: client %+v", name, c)
@@ -99,10 +100,10 @@ func TestImpossibleConnectionBudgetFailsSynth(t *testing.T) {
 	}
 	for _, want := range []string{
 		"signet/database TeamStack/Files/Metadata: props.MaxCapacity 1:",
-		"(5001 > 176)",
+		"(5003 > 176)",
 		"TeamStack/Files/Api/Signer/Function reserved concurrency 5000 × 1 = 5000",
 		"TeamStack/Files/Metadata/Migrator/Function 1 (schema migrator",
-		"total 5001",
+		"total 5003",
 		"limit 176 = max_connections 189 - 13 reserved",
 		"the documented value for a maximum of 1 ACU",
 		database.MaxConnectionsSource,
@@ -114,7 +115,7 @@ func TestImpossibleConnectionBudgetFailsSynth(t *testing.T) {
 	}
 	// The app maps the context keys onto the same check.
 	_, err = synth(map[string]any{"signet:region": "eu-west-1", "signet:signerConcurrency": 5000, "signet:databaseMaxCapacity": 1}, false)
-	if err == nil || !strings.Contains(err.Error(), "Signet/Default/Api/Signer/Function reserved concurrency 5000 × 1 = 5000") || !strings.Contains(err.Error(), "(5001 > 176)") {
+	if err == nil || !strings.Contains(err.Error(), "Signet/Default/Api/Signer/Function reserved concurrency 5000 × 1 = 5000") || !strings.Contains(err.Error(), "(5003 > 176)") {
 		t.Errorf("app with signet:signerConcurrency=5000, signet:databaseMaxCapacity=1: %v", err)
 	}
 	_, err = stacks.ConfigFromContext(func(k string) any {
@@ -171,7 +172,7 @@ func TestUnboundedOrUnregisteredClientFailsSynth(t *testing.T) {
 		task := awsiam.NewRole(stack, jsii.String("Task"), &awsiam.RoleProps{AssumedBy: awsiam.NewServicePrincipal(jsii.String("ecs-tasks.amazonaws.com"), nil)})
 		s.Database.RegisterClient("reports service (2 tasks)", jsii.Number(2), task)
 		s.GrantConnect(task)
-		if b := s.Database.Budget(); b.ClientConnections != 28 || !b.Fits() {
+		if b := s.Database.Budget(); b.ClientConnections != 30 || !b.Fits() {
 			t.Errorf("budget %s", b.Summary())
 		}
 	})
@@ -293,6 +294,11 @@ func TestDatabaseProxy(t *testing.T) {
 				}
 			case strings.HasPrefix(id, "MetadataProxyRole"):
 				proxyOnCluster = onCluster
+			case strings.HasPrefix(id, "ApiAdminRole"):
+				// The admin API: through the proxy, as its own role only.
+				if !strings.Contains(res, `"Fn::GetAtt":["`+proxyID+`","DBProxyArn"]`) || !strings.Contains(res, "/signet_admin_app") || onCluster {
+					t.Errorf("admin connects: %s", res)
+				}
 			default:
 				t.Errorf("%s grants rds-db:connect: %s", id, res)
 			}
@@ -338,7 +344,7 @@ func TestDatabaseProxy(t *testing.T) {
 	// migrator on the cluster, within 810.
 	b := s.dep.Main.Signet.Database.Budget()
 	if !b.Fits() || !b.Proxy || b.MaxConnections != 823 || b.ProxyMaxConnectionsPercent != 98 || b.ProxyPool != 807 ||
-		b.DatabaseConnections != 808 || b.Limit != 810 || b.ClientConnections != 1001 {
+		b.DatabaseConnections != 808 || b.Limit != 810 || b.ClientConnections != 1003 {
 		t.Errorf("proxy budget: %+v", b)
 	}
 	t.Logf("proxy budget: %s", b.Summary())

@@ -60,12 +60,13 @@ func TestDatabaseNetworkIsIsolated(t *testing.T) {
 		services = append(services, js(dig(e, "Properties", "ServiceName")))
 	}
 	joined := strings.Join(services, " ")
-	for _, want := range []string{".s3", "ssm", "secretsmanager", "xray"} {
+	// The Lambda API's: the admin API invokes its directory function through it.
+	for _, want := range []string{".s3", "ssm", "secretsmanager", "xray", ".lambda"} {
 		if !strings.Contains(joined, want) {
 			t.Errorf("no %s endpoint in %s", want, joined)
 		}
 	}
-	if len(services) != 4 {
+	if len(services) != 5 {
 		t.Errorf("endpoints: %s", joined)
 	}
 	// The database admits PostgreSQL from the Lambda security group only.

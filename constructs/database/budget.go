@@ -192,9 +192,10 @@ type client struct {
 
 // RegisterFunction counts fn in the connection budget: its reserved concurrency (read
 // from the function at synth, so it cannot drift) times ConnectionsPerInstance. Every
-// function that connects to the database (GrantConnect) must be registered; one without
-// reserved concurrency fails synth unless the proxy is on. fn must be defined in this
-// app (an imported function's reservation cannot be read: use RegisterClient).
+// function that connects to the database (GrantConnect, GrantConnectAs) must be
+// registered; one without reserved concurrency fails synth unless the proxy is on. fn
+// must be defined in this app (an imported function's reservation cannot be read: use
+// RegisterClient).
 func (d *MetadataDatabase) RegisterFunction(fn awslambda.IFunction) {
 	name := *fn.Node().Path()
 	c := client{name: name}
@@ -218,7 +219,8 @@ func (d *MetadataDatabase) RegisterFunction(fn awslambda.IFunction) {
 // RegisterClient counts a client that is not a Lambda function of this app (a
 // container service, an imported function) in the connection budget: at most
 // maxInstances instances (nil: unbounded) of ConnectionsPerInstance connections each.
-// grantees are the principals it connects as (the ones given to GrantConnect).
+// grantees are the principals it connects as (the ones given to GrantConnect or
+// GrantConnectAs).
 func (d *MetadataDatabase) RegisterClient(name string, maxInstances *float64, grantees ...awsiam.IGrantable) {
 	var r *float64
 	if maxInstances != nil {
@@ -321,8 +323,8 @@ func (d *MetadataDatabase) budget() (*ConnectionBudget, []error) {
 	return b, errs
 }
 
-// unregisteredGrantees: every principal GrantConnect was given must be one a
-// registered client connects as, or the budget would miss it.
+// unregisteredGrantees: every principal GrantConnect or GrantConnectAs was given must
+// be one a registered client connects as, or the budget would miss it.
 func (d *MetadataDatabase) unregisteredGrantees() []error {
 	known := map[string]bool{}
 	for _, c := range d.clients {
@@ -332,8 +334,12 @@ func (d *MetadataDatabase) unregisteredGrantees() []error {
 	}
 	var errs []error
 	for _, g := range d.grantees {
-		if !known[g] {
-			errs = append(errs, fmt.Errorf("signet/database %s: GrantConnect(%q): %q may connect, but no registered client connects as it, so the connection budget does not count it; register its function with RegisterFunction (or RegisterClient with its concurrency and this grantee)", *d.Node().Path(), g, g))
+		if !known[g.path] {
+			call := fmt.Sprintf("GrantConnect(%q)", g.path)
+			if g.user != AppUser {
+				call = fmt.Sprintf("GrantConnectAs(%q, %q)", g.path, g.user)
+			}
+			errs = append(errs, fmt.Errorf("signet/database %s: %s: %q may connect, but no registered client connects as it, so the connection budget does not count it; register its function with RegisterFunction (or RegisterClient with its concurrency and this grantee)", *d.Node().Path(), call, g.path))
 		}
 	}
 	return errs

@@ -9,7 +9,8 @@
 //   - a VPC with isolated subnets only (no NAT, no internet gateway) in two AZs, flow
 //     logs of all traffic to an encrypted log group, a gateway endpoint for S3 and
 //     interface endpoints only for the APIs the Lambdas call (SSM, Secrets Manager,
-//     X-Ray);
+//     X-Ray, and the Lambda API once AddLambdaEndpoint is called, which
+//     the admin API does);
 //   - a database security group that admits PostgreSQL only from LambdaSecurityGroup,
 //     which Signet's Lambdas use (and, with Proxy, from the proxy's own group);
 //   - storage encrypted with a customer-managed key, TLS forced (rds.force_ssl), IAM
@@ -18,7 +19,8 @@
 //     to CloudWatch Logs, SNAPSHOT on removal.
 //
 // GrantConnect lets a role connect as the least-privilege application role
-// (signet_app) with an IAM token.
+// (signet_app) with an IAM token; GrantConnectAs as another database role, such as the
+// admin API's signet_admin_app (AdminAppUser).
 //
 // Connection budget (budget.go): every function that connects registers with
 // RegisterFunction, and synth fails unless the sum of reserved concurrency times
@@ -31,6 +33,8 @@
 package database
 
 import (
+	"fmt"
+
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
@@ -53,10 +57,16 @@ const MigrateImportPath = "github.com/signet-cdk/signet/lambda/migrate"
 // AppUser is the database role Signet's signer connects as.
 const AppUser = "signet_app"
 
+// AdminAppUser is the database role the admin API (lambda/admin) connects as: the
+// schema (store/migrate/sql/0004_admin.sql) lets it write customers, access rules,
+// users and the admin trail, and read the file audit, nothing else.
+const AdminAppUser = "signet_admin_app"
+
 // MetadataDatabaseProps configures the database. The zero value is the secure default.
 type MetadataDatabaseProps struct {
 	// Vpc to use. Signet adds no endpoints or routes to a VPC it did not create: the
-	// subnets must reach SSM, Secrets Manager, X-Ray and S3 (endpoints or NAT).
+	// subnets must reach SSM, Secrets Manager, X-Ray and S3 (endpoints or NAT), and,
+	// with the admin API, the Lambda API (to invoke the directory function).
 	// Default: a new VPC with isolated subnets only, flow logs and those endpoints.
 	Vpc awsec2.IVpc
 	// VpcSubnets for the cluster and the Lambdas, in at least two availability zones.
@@ -110,12 +120,26 @@ type MetadataDatabase struct {
 	// Proxy is the RDS Proxy, nil unless props.Proxy; ProxySecurityGroup is its group.
 	Proxy              awsrds.DatabaseProxy
 	ProxySecurityGroup awsec2.SecurityGroup
+	// LambdaEndpoint is the Lambda API's interface endpoint in Signet's own VPC, nil
+	// until AddLambdaEndpoint (and always nil in a team's VPC).
+	LambdaEndpoint awsec2.InterfaceVpcEndpoint
 
 	minCapacity, maxCapacity float64
 	proxyPercent             float64
 	clients                  []client
-	grantees                 []string
+	grantees                 []grant
+	// endpointSG and endpointSubnets are the interface endpoints' group and subnets,
+	// nil in a team's VPC.
+	endpointSG      awsec2.SecurityGroup
+	endpointSubnets *awsec2.SubnetSelection
+	// proxyRole is the proxy's role; proxyUsers the database roles it may connect as.
+	proxyRole  awsiam.Role
+	proxyUsers map[string]bool
 }
+
+// grant is one GrantConnect or GrantConnectAs: the principal's construct path and
+// the database role it may connect as.
+type grant struct{ path, user string }
 
 // ValidateMetadataDatabaseProps checks props without building anything.
 func ValidateMetadataDatabaseProps(props *MetadataDatabaseProps) error {
@@ -271,6 +295,7 @@ func (d *MetadataDatabase) addEndpoints(subnets *awsec2.SubnetSelection) {
 		Vpc: d.Vpc, Description: jsii.String("Signet interface endpoints: HTTPS from Signet Lambdas"), AllowAllOutbound: jsii.Bool(false),
 	})
 	endpointSG.AddIngressRule(d.LambdaSecurityGroup, awsec2.Port_Tcp(jsii.Number(443)), jsii.String("HTTPS from Signet Lambdas"), nil)
+	d.endpointSG, d.endpointSubnets = endpointSG, subnets
 	// HTTPS out: the subnets have no route to the internet, so this reaches only the
 	// interface endpoints and S3 through its gateway endpoint (whose prefix-list id
 	// could only be looked up at synth, which Signet never does).
@@ -280,11 +305,32 @@ func (d *MetadataDatabase) addEndpoints(subnets *awsec2.SubnetSelection) {
 		"SecretsManager": awsec2.InterfaceVpcEndpointAwsService_SECRETS_MANAGER(),
 		"XRay":           awsec2.InterfaceVpcEndpointAwsService_XRAY(),
 	} {
-		awsec2.NewInterfaceVpcEndpoint(d.Construct, jsii.String(name+"Endpoint"), &awsec2.InterfaceVpcEndpointProps{
-			Vpc: d.Vpc, Service: svc, Subnets: subnets, PrivateDnsEnabled: jsii.Bool(true),
-			SecurityGroups: &[]awsec2.ISecurityGroup{endpointSG}, Open: jsii.Bool(false),
-		})
+		d.addEndpoint(name, svc)
 	}
+}
+
+// addEndpoint creates one interface endpoint with private DNS in the endpoints'
+// subnets and security group.
+func (d *MetadataDatabase) addEndpoint(name string, svc awsec2.IInterfaceVpcEndpointService) awsec2.InterfaceVpcEndpoint {
+	return awsec2.NewInterfaceVpcEndpoint(d.Construct, jsii.String(name+"Endpoint"), &awsec2.InterfaceVpcEndpointProps{
+		Vpc: d.Vpc, Service: svc, Subnets: d.endpointSubnets, PrivateDnsEnabled: jsii.Bool(true),
+		SecurityGroups: &[]awsec2.ISecurityGroup{d.endpointSG}, Open: jsii.Bool(false),
+	})
+}
+
+// AddLambdaEndpoint adds, in Signet's own VPC, the interface endpoint of the Lambda
+// API (com.amazonaws.<region>.lambda, private DNS, HTTPS from LambdaSecurityGroup
+// only), so a Lambda there can invoke another without a route to the internet: the
+// admin API invokes the directory function, which reaches Cognito from outside the
+// VPC (Cognito refuses PrivateLink for a user pool that has a domain; see package
+// directory). It is added once, however often this is called, and only when a client
+// needs it (an interface endpoint is billed by the hour in each AZ). In a team's VPC
+// it adds nothing and returns nil: the subnets must reach the Lambda API themselves.
+func (d *MetadataDatabase) AddLambdaEndpoint() awsec2.InterfaceVpcEndpoint {
+	if d.LambdaEndpoint == nil && d.endpointSG != nil {
+		d.LambdaEndpoint = d.addEndpoint("Lambda", awsec2.InterfaceVpcEndpointAwsService_LAMBDA())
+	}
+	return d.LambdaEndpoint
 }
 
 // buildCluster creates the encryption key (unless given) and the Aurora cluster.
@@ -392,15 +438,30 @@ func (d *MetadataDatabase) suppressFindings(props *MetadataDatabaseProps) {
 // ClientEndpoint: on the proxy with Proxy, on the cluster without. The function that
 // connects as grantee must be registered (RegisterFunction), or synth fails.
 func (d *MetadataDatabase) GrantConnect(grantee awsiam.IGrantable) awsiam.Grant {
-	d.grantees = append(d.grantees, principalPath(grantee))
-	if d.Proxy != nil {
-		return d.Proxy.GrantConnect(grantee, jsii.String(AppUser))
-	}
-	return d.Cluster.GrantConnect(grantee, jsii.String(AppUser))
+	return d.GrantConnectAs(grantee, AppUser)
 }
 
-// ClientEndpoint is where clients connect as the application role: the proxy's
-// endpoint with Proxy, the cluster's writer endpoint without.
+// GrantConnectAs lets grantee connect as the database role user (e.g. AdminAppUser)
+// with an IAM token, to ClientEndpoint, and as no other role: rds-db:connect on that
+// user alone, on the proxy with Proxy (whose own role is then also allowed to connect
+// as user, which end-to-end IAM authentication needs), on the cluster without. The
+// role must exist in the schema with LOGIN and rds_iam. As with GrantConnect, the
+// function that connects as grantee must be registered, or synth fails.
+func (d *MetadataDatabase) GrantConnectAs(grantee awsiam.IGrantable, user string) awsiam.Grant {
+	if !validIdent(user) {
+		panic(fmt.Errorf("signet/database %s: GrantConnectAs(%q, %q): the database role must be a lowercase identifier of at most 63 characters",
+			*d.Node().Path(), principalPath(grantee), user))
+	}
+	d.grantees = append(d.grantees, grant{path: principalPath(grantee), user: user})
+	if d.Proxy != nil {
+		d.proxyMayConnectAs(user)
+		return d.Proxy.GrantConnect(grantee, jsii.String(user))
+	}
+	return d.Cluster.GrantConnect(grantee, jsii.String(user))
+}
+
+// ClientEndpoint is where clients connect (as signet_app, or the role GrantConnectAs
+// named): the proxy's endpoint with Proxy, the cluster's writer endpoint without.
 func (d *MetadataDatabase) ClientEndpoint() (host, port *string) {
 	if d.Proxy != nil {
 		return d.Proxy.Endpoint(), jsii.String("5432") // a PostgreSQL proxy listens on 5432

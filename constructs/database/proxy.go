@@ -64,7 +64,22 @@ func (d *MetadataDatabase) buildProxy(props *MetadataDatabaseProps, subnets *aws
 		BorrowTimeout:         awscdk.Duration_Seconds(jsii.Number(proxyBorrowTimeout)),
 	})
 	// End-to-end IAM: the proxy itself connects as signet_app with a token.
-	d.Cluster.GrantConnect(role, jsii.String(AppUser))
+	d.proxyRole = role
+	d.proxyMayConnectAs(AppUser)
 	nag.Suppress(role.Node().FindChild(jsii.String("DefaultPolicy")), true, nag.Each("IAMNoInlinePolicy",
-		"the proxy's own role holds one statement, rds-db:connect as signet_app on this cluster; an inline policy bound to one role cannot be attached to another by mistake")...)
+		"the proxy's own role holds only rds-db:connect on this cluster, as the database roles Signet's clients connect as (signet_app, and signet_admin_app with the admin API); an inline policy bound to one role cannot be attached to another by mistake")...)
+}
+
+// proxyMayConnectAs lets the proxy's role connect to the cluster as user (once per
+// user): with end-to-end IAM authentication the proxy presents its own IAM token for
+// the user the client connected as, so its role needs rds-db:connect on each.
+func (d *MetadataDatabase) proxyMayConnectAs(user string) {
+	if d.proxyUsers == nil {
+		d.proxyUsers = map[string]bool{}
+	}
+	if d.proxyUsers[user] {
+		return
+	}
+	d.proxyUsers[user] = true
+	d.Cluster.GrantConnect(d.proxyRole, jsii.String(user))
 }

@@ -13,6 +13,16 @@
 // read objects in the files bucket; its reserved concurrency (DefaultReservedConcurrency)
 // bounds its database connections, and it is registered in the database's connection
 // budget, which synth checks.
+//
+// The admin API (admin.go, on unless DisableAdminApi) is /admin/{proxy+} on the same
+// API, so the same authorizer, stage throttle, access logs and WAF apply: every method
+// needs a Cognito ID token, and the admin Lambda (lambda/admin, logic in package api's
+// AdminHandler) lets only members of the platform-admins and customer-admins groups
+// through. It runs in the database's VPC with the Lambda security group, connects as
+// signet_admin_app only, may call exactly the Cognito user-pool actions it uses on
+// this user pool only, and reserves a concurrency of 2, which the connection budget
+// counts. In Signet's own VPC it reaches Cognito through a cognito-idp interface
+// endpoint.
 package signerapi
 
 import (
@@ -85,13 +95,26 @@ type SignerApiProps struct {
 	// then bounded only by the stage throttle and the account, so the connection budget
 	// is unbounded and synth fails unless the database has its proxy. Default: false.
 	NoReservedConcurrency bool
+	// DisableAdminApi leaves the admin API out: no /admin routes, no admin Lambda, no
+	// signet_admin_app grant and no cognito-idp endpoint. Default: false (the admin API
+	// is on).
+	DisableAdminApi bool
+	// AdminReservedConcurrency caps the admin Lambda and so its database connections
+	// (one per instance), which the connection budget counts. A whole number, 1 or
+	// more. Default: DefaultAdminReservedConcurrency (2).
+	AdminReservedConcurrency *float64
 }
 
 // SignerApi is the API and what it created.
 type SignerApi struct {
 	constructs.Construct
-	Api       awsapigateway.RestApi
-	Signer    *gofunction.GoFunction
+	Api    awsapigateway.RestApi
+	Signer *gofunction.GoFunction
+	// Admin is the admin API's Lambda (lambda/admin); nil with DisableAdminApi.
+	Admin *gofunction.GoFunction
+	// Directory is the admin API's Cognito arm (lambda/directory), outside the VPC;
+	// nil with DisableAdminApi.
+	Directory *gofunction.GoFunction
 	AccessLog awslogs.LogGroup
 	Firewall  *firewall.WebAcl
 	// Url is the stage's invoke URL.
@@ -117,6 +140,14 @@ func ValidateSignerApiProps(props *SignerApiProps) error {
 		}
 		if props.NoReservedConcurrency {
 			c.Fail("ReservedConcurrency", *r, "conflicts with NoReservedConcurrency; set one")
+		}
+	}
+	if r := props.AdminReservedConcurrency; r != nil {
+		if *r < 1 || !propcheck.Whole(*r) {
+			c.Fail("AdminReservedConcurrency", *r, "must be a whole number, 1 or more (0 would stop the admin API)")
+		}
+		if props.DisableAdminApi {
+			c.Fail("AdminReservedConcurrency", *r, "applies to the admin API, which DisableAdminApi turns off")
 		}
 	}
 	for _, o := range props.CorsAllowedOrigins {
@@ -152,7 +183,10 @@ func NewSignerApi(scope constructs.Construct, id string, props *SignerApiProps) 
 	a := &SignerApi{Construct: constructs.NewConstruct(scope, jsii.String(id))}
 	a.addSigner(props, removal)
 	a.addRestApi(props, removal)
-	a.addRoutes(props)
+	m := a.addRoutes(props)
+	if !props.DisableAdminApi {
+		a.addAdmin(props, removal, m.authorizer)
+	}
 	a.addFirewall(props, removal)
 	a.suppressFindings(props)
 	return a
@@ -287,8 +321,9 @@ type methodDefaults struct {
 
 // addRoutes creates the routes: POST /downloads, POST /uploads,
 // POST /uploads/complete and GET /files, each behind the authorizer, with its body
-// validated against a model or its query parameters declared.
-func (a *SignerApi) addRoutes(props *SignerApiProps) {
+// validated against a model or its query parameters declared. It returns the
+// defaults, whose authorizer the admin API shares.
+func (a *SignerApi) addRoutes(props *SignerApiProps) *methodDefaults {
 	m := &methodDefaults{
 		authorizer: awsapigateway.NewCognitoUserPoolsAuthorizer(a.Construct, jsii.String("Authorizer"), &awsapigateway.CognitoUserPoolsAuthorizerProps{
 			CognitoUserPools: &[]awscognito.IUserPool{props.UserPool},
@@ -305,6 +340,7 @@ func (a *SignerApi) addRoutes(props *SignerApiProps) {
 	m.add(up, "POST", uploads, nil)
 	m.add(up.AddResource(jsii.String("complete"), nil), "POST", complete, nil)
 	m.add(root.AddResource(jsii.String("files"), nil), "GET", nil, map[string]*bool{"folder": jsii.Bool(false), "cursor": jsii.Bool(false), "limit": jsii.Bool(false)})
+	return m
 }
 
 // add adds method on res, with body model (nil for none) and query parameters

@@ -11,6 +11,12 @@
 // Certificate are given; in any other region pass them in from a us-east-1 stack
 // (edge.NewEdge there, and CDK cross-region references), or name an existing web ACL.
 //
+// Sign-in works out of the box: Signet's user pool gets a Cognito domain with managed
+// login (AuthUrl), the pre-token-generation trigger that puts the customer and the
+// roles into every token, and the platform-admins and customer-admins groups;
+// IdentityProviders add OIDC and SAML federation, each provider bound to one customer,
+// and AdminEmail the first platform administrator.
+//
 // Bring your own: an existing VPC (and the subnets to use), user pool (and app
 // client), files bucket with its KMS key, web ACL, certificate or hosted zone. Each is
 // validated; where CloudFormation could not give Signet what it needs from one (an
@@ -73,12 +79,35 @@ type SignetProps struct {
 	VpcSubnets *awsec2.SubnetSelection
 	// UserPool, an existing Cognito user pool. It must have the custom attribute
 	// custom:customer_id, mutable, readable and not writable by app clients (Signet
-	// cannot inspect an existing pool's schema). Default: a new pool with Signet's
-	// secure defaults (package identity).
+	// cannot inspect an existing pool's schema). Signet adds no trigger, groups or
+	// identity providers to it, so its tokens must carry custom:customer_id (and the
+	// roles as cognito:groups) themselves; IdentityProviders and AdminEmail fail synth
+	// with it. Default: a new pool with Signet's secure defaults (package identity).
 	UserPool awscognito.IUserPool
 	// UserPoolClient, an existing app client of UserPool (authorization code with
-	// PKCE, no secret). Default: a new client on the pool.
+	// PKCE, no secret). With UserPool and UserPoolClient both given Signet creates no
+	// sign-in resources at all. Default: a new client on the pool.
 	UserPoolClient awscognito.IUserPoolClient
+
+	// AuthDomainPrefix of the Cognito domain serving the managed login pages,
+	// https://<prefix>.auth.<region>.amazoncognito.com (AuthUrl). Default: with
+	// Signet's own pool, identity.DefaultDomainPrefix ("signet-<8 hex of the
+	// construct's address>-<account id>"); with an existing UserPool, none.
+	AuthDomainPrefix *string
+	// AuthDomainName, a domain of your own for sign-in (e.g. "auth.example.com"),
+	// with AuthCertificate; AuthUrl is then https://<AuthDomainName>. Point a CNAME or
+	// alias record at Identity.CustomDomain.CloudFrontEndpoint(). Default: none.
+	AuthDomainName *string
+	// AuthCertificate, an ACM certificate in us-east-1 for AuthDomainName.
+	AuthCertificate awscertificatemanager.ICertificate
+	// IdentityProviders, OIDC and SAML providers, each bound to the one customer its
+	// users belong to and mapping its groups to Signet roles (identity.IdentityProvider;
+	// the client secret of an OIDC provider is a Secrets Manager reference). Only with
+	// Signet's own pool. Default: none.
+	IdentityProviders []identity.IdentityProvider
+	// AdminEmail creates the first platform administrator in Signet's pool (Cognito
+	// emails a temporary password). Default: none.
+	AdminEmail *string
 	// Bucket, an existing files bucket defined in your app (awss3.NewBucket with an
 	// explicit BucketName and SSE-KMS with BucketKey): Signet adds the statements that
 	// admit only this distribution to its policy and to BucketKey's. An imported bucket
@@ -154,6 +183,9 @@ type Signet struct {
 	// SignedDomain is the domain signed URLs point at: the first of DomainNames, or
 	// the distribution's.
 	SignedDomain *string
+	// AuthUrl is the sign-in base URL (Identity.AuthUrl): the custom auth domain's,
+	// else the Cognito domain's; nil when Signet made no domain.
+	AuthUrl *string
 }
 
 // NewSignet builds the system in scope.
@@ -281,12 +313,25 @@ func (s *Signet) buildIdentity(props *SignetProps, removal awscdk.RemovalPolicy)
 	if s.UserPool != nil && s.UserPoolClient != nil {
 		return
 	}
-	s.Identity = identity.NewIdentity(s.Construct, "Identity", &identity.IdentityProps{
+	ip := identityProps(props)
+	ip.RemovalPolicy = removal
+	ip.LogKey = s.Keys.LogsKey
+	s.Identity = identity.NewIdentity(s.Construct, "Identity", ip)
+	s.UserPool, s.UserPoolClient, s.AuthUrl = s.Identity.UserPool, s.Identity.Client, s.Identity.AuthUrl
+}
+
+// identityProps are the sign-in props of props, as package identity names them
+// (identityPropNames maps them back for error messages).
+func identityProps(props *SignetProps) *identity.IdentityProps {
+	return &identity.IdentityProps{
 		UserPool:                  props.UserPool,
-		RemovalPolicy:             removal,
+		DomainPrefix:              props.AuthDomainPrefix,
+		CustomDomainName:          props.AuthDomainName,
+		CustomDomainCertificate:   props.AuthCertificate,
+		IdentityProviders:         props.IdentityProviders,
+		AdminEmail:                props.AdminEmail,
 		DisableDeletionProtection: props.DisableDeletionProtection,
-	})
-	s.UserPool, s.UserPoolClient = s.Identity.UserPool, s.Identity.Client
+	}
 }
 
 func (s *Signet) buildApi(props *SignetProps, removal awscdk.RemovalPolicy) {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/signet-cdk/signet/constructs/database"
 	"github.com/signet-cdk/signet/constructs/edge"
+	"github.com/signet-cdk/signet/constructs/identity"
 	"github.com/signet-cdk/signet/constructs/internal/propcheck"
 	"github.com/signet-cdk/signet/constructs/signingkeys"
 )
@@ -56,11 +57,26 @@ func ValidateSignetProps(props *SignetProps) error {
 	if r := props.SignerReservedConcurrency; r != nil && (*r < 1 || !propcheck.Whole(*r)) {
 		c.Fail("SignerReservedConcurrency", *r, "must be a whole number, 1 or more (0 would stop the signer)")
 	}
+	if props.UserPool != nil && props.UserPoolClient != nil {
+		for _, d := range []struct {
+			prop  string
+			value *string
+		}{{"AuthDomainPrefix", props.AuthDomainPrefix}, {"AuthDomainName", props.AuthDomainName}} {
+			if d.value != nil {
+				c.Fail(d.prop, *d.value, "applies to a domain Signet creates; with UserPool and UserPoolClient both given Signet creates no sign-in resources (add the domain to your pool)")
+			}
+		}
+	}
+	idErr := identity.ValidateIdentityProps(identityProps(props))
 	keysErr := signingkeys.ValidateSigningKeysProps(&signingkeys.SigningKeysProps{Keys: props.SigningKeys, ActiveKey: props.ActiveSigningKey})
 	dbErr := database.ValidateMetadataDatabaseProps(&database.MetadataDatabaseProps{MaxCapacity: props.DatabaseMaxCapacity, Proxy: props.DatabaseProxy})
 	return errors.Join(c.Err(), renamed(keysErr, map[string]string{"Keys": "SigningKeys", "ActiveKey": "ActiveSigningKey"}),
-		renamed(dbErr, map[string]string{"MaxCapacity": "DatabaseMaxCapacity", "Proxy": "DatabaseProxy"}))
+		renamed(dbErr, map[string]string{"MaxCapacity": "DatabaseMaxCapacity", "Proxy": "DatabaseProxy"}),
+		renamed(idErr, identityPropNames))
 }
+
+// identityPropNames are package identity's names of the composite's sign-in props.
+var identityPropNames = map[string]string{"DomainPrefix": "AuthDomainPrefix", "CustomDomainName": "AuthDomainName", "CustomDomainCertificate": "AuthCertificate"}
 
 // renamed reports a part's prop problems under the composite's prop names.
 func renamed(err error, names map[string]string) error {
