@@ -97,7 +97,7 @@ func TestMissingGoIsAClearError(t *testing.T) {
 // before a release) and builds the whole system in its own stacks: once with defaults
 // in us-east-1, once in eu-west-1 with every existing-resource prop (its VPC and
 // subnets, user pool and client, files bucket and key, log bucket, web ACL and
-// certificate). Bundling builds the three Lambdas by import path from the consumer's
+// certificate). Bundling builds the six Lambdas by import path from the consumer's
 // module, and both templates carry the app's wiring (exact-ARN origin access, the
 // signing parameters, the signer's grants).
 func TestConsumerModuleBuildsTheComposite(t *testing.T) {
@@ -128,8 +128,8 @@ func TestConsumerModuleBuildsTheComposite(t *testing.T) {
 	run("mod", "tidy")
 	run("run", ".")
 	bins, _ := filepath.Glob(filepath.Join(dir, "out", "asset.*", "bootstrap"))
-	if len(bins) != 3 {
-		t.Fatalf("bundled binaries (signer, keygen, migrate): %v", bins)
+	if len(bins) != 6 {
+		t.Fatalf("bundled binaries (signer, keygen, migrate, admin, directory, pre-token trigger): %v", bins)
 	}
 	for _, b := range bins {
 		assertStaticArm64(t, b)
