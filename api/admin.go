@@ -187,13 +187,15 @@ func (h *AdminHandler) serve(ctx context.Context, req events.APIGatewayProxyRequ
 	if len(parts) == 0 || parts[0] != "customers" {
 		return nil, noRoute()
 	}
+	for _, part := range parts {
+		if err := checkText("path", part); err != nil {
+			return nil, err
+		}
+	}
 	if len(parts) == 1 {
 		return h.customers(ctx, a, req)
 	}
 	id := parts[1]
-	if err := checkText("customer id", id); err != nil {
-		return nil, err
-	}
 	switch {
 	case len(parts) == 2 && req.HTTPMethod == http.MethodPatch:
 		return withBody(req, func(in *customerUpdate) (any, error) { return h.updateCustomer(ctx, a, id, in) })

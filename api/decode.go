@@ -166,17 +166,36 @@ func jsonFields(t reflect.Type) map[string]bool {
 	return out
 }
 
-// checkStrings refuses control characters and U+FFFD in every string field.
+// checkStrings refuses control characters and U+FFFD in every string field, and in
+// the strings behind pointers and in lists.
 func checkStrings(v reflect.Value) error {
 	t := v.Type()
 	for i := range t.NumField() {
 		f := t.Field(i)
-		if !f.IsExported() || f.Type.Kind() != reflect.String {
+		if !f.IsExported() {
 			continue
 		}
 		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-		if err := checkText(cmp.Or(name, f.Name), v.Field(i).String()); err != nil {
+		if err := checkValue(cmp.Or(name, f.Name), v.Field(i)); err != nil {
 			return err
+		}
+	}
+	return nil
+}
+
+func checkValue(name string, v reflect.Value) error {
+	switch v.Kind() {
+	case reflect.String:
+		return checkText(name, v.String())
+	case reflect.Pointer:
+		if !v.IsNil() {
+			return checkValue(name, v.Elem())
+		}
+	case reflect.Slice:
+		for i := range v.Len() {
+			if err := checkValue(name, v.Index(i)); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
