@@ -16,7 +16,9 @@ import (
 // memAdmin is an in-memory admin store that refuses bad bytes the way PostgreSQL
 // does (an unclassified error), so input that slipped past the handler's checks
 // would show as a 500.
-type memAdmin struct{ customers map[string]store.CustomerRecord }
+type memAdmin struct {
+	customers map[string]store.CustomerRecord
+}
 
 func refuseBytes(ss ...string) error {
 	for _, s := range ss {
