@@ -7,7 +7,6 @@ package main
 
 import (
 	"errors"
-	"fmt"
 	"log/slog"
 	"os"
 
@@ -18,9 +17,8 @@ import (
 
 	"github.com/signet-cdk/signet/api"
 	"github.com/signet-cdk/signet/directory"
+	"github.com/signet-cdk/signet/internal/dbboot"
 	"github.com/signet-cdk/signet/internal/lambdaboot"
-	"github.com/signet-cdk/signet/store"
-	"github.com/signet-cdk/signet/store/rdsca"
 )
 
 // AdminUser is the database role the admin API connects as.
@@ -36,20 +34,7 @@ func main() {
 }
 
 func wire(cfg aws.Config, logger *slog.Logger) (*api.AdminHandler, error) {
-	env, err := lambdaboot.Require("SIGNET_DB_HOST", "SIGNET_DB_PORT", "SIGNET_DB_NAME", "AWS_REGION")
-	if err != nil {
-		return nil, err
-	}
-	port, err := lambdaboot.Port(env["SIGNET_DB_PORT"])
-	if err != nil {
-		return nil, fmt.Errorf("environment variable SIGNET_DB_PORT %q: %w", env["SIGNET_DB_PORT"], err)
-	}
-	tlsCfg, err := rdsca.TLSConfig(env["SIGNET_DB_HOST"])
-	if err != nil {
-		return nil, err
-	}
-	st, err := store.Open(store.Config{Host: env["SIGNET_DB_HOST"], Port: port, Database: env["SIGNET_DB_NAME"], User: AdminUser, TLS: tlsCfg,
-		IAM: &store.IAMAuth{Region: env["AWS_REGION"], Credentials: cfg.Credentials}})
+	st, err := dbboot.Open(cfg, AdminUser)
 	if err != nil {
 		return nil, err
 	}

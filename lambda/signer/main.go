@@ -4,7 +4,6 @@
 package main
 
 import (
-	"fmt"
 	"log/slog"
 	"os"
 	"strings"
@@ -16,12 +15,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
 	"github.com/signet-cdk/signet/api"
+	"github.com/signet-cdk/signet/internal/dbboot"
 	"github.com/signet-cdk/signet/internal/lambdaboot"
 	"github.com/signet-cdk/signet/keysource"
 	"github.com/signet-cdk/signet/presign"
 	"github.com/signet-cdk/signet/signing"
-	"github.com/signet-cdk/signet/store"
-	"github.com/signet-cdk/signet/store/rdsca"
 )
 
 func main() {
@@ -34,30 +32,20 @@ func main() {
 }
 
 func wire(cfg aws.Config, logger *slog.Logger) (*api.Handler, error) {
-	env, missing := lambdaboot.Require("SIGNET_PARAMETER_PREFIX", "SIGNET_BUCKET", "SIGNET_DB_HOST", "SIGNET_DB_PORT", "SIGNET_DB_NAME", "AWS_REGION")
-	if missing != nil {
-		return nil, missing
-	}
-	port, err := lambdaboot.Port(env["SIGNET_DB_PORT"])
+	env, err := lambdaboot.Require("SIGNET_PARAMETER_PREFIX", "SIGNET_BUCKET")
 	if err != nil {
-		return nil, fmt.Errorf("environment variable SIGNET_DB_PORT %q: %w", env["SIGNET_DB_PORT"], err)
+		return nil, err
 	}
-	prefix, bucket, dbHost, dbName, region := env["SIGNET_PARAMETER_PREFIX"], env["SIGNET_BUCKET"], env["SIGNET_DB_HOST"], env["SIGNET_DB_NAME"], env["AWS_REGION"]
-	keys, err := keysource.New(ssm.NewFromConfig(cfg), keysource.Config{Prefix: prefix, Logger: logger,
+	st, err := dbboot.Open(cfg, "signet_app")
+	if err != nil {
+		return nil, err
+	}
+	keys, err := keysource.New(ssm.NewFromConfig(cfg), keysource.Config{Prefix: env["SIGNET_PARAMETER_PREFIX"], Logger: logger,
 		SignerOptions: []signing.Option{signing.WithCache(4096)}})
 	if err != nil {
 		return nil, err
 	}
-	uploads, err := presign.New(s3.NewFromConfig(cfg), presign.Config{Bucket: bucket, KMSKeyID: os.Getenv("SIGNET_KMS_KEY_ARN"), MaxLifetime: time.Hour})
-	if err != nil {
-		return nil, err
-	}
-	tlsCfg, err := rdsca.TLSConfig(dbHost)
-	if err != nil {
-		return nil, err
-	}
-	st, err := store.Open(store.Config{Host: dbHost, Port: port, Database: dbName, User: "signet_app", TLS: tlsCfg,
-		IAM: &store.IAMAuth{Region: region, Credentials: cfg.Credentials}})
+	uploads, err := presign.New(s3.NewFromConfig(cfg), presign.Config{Bucket: env["SIGNET_BUCKET"], KMSKeyID: os.Getenv("SIGNET_KMS_KEY_ARN"), MaxLifetime: time.Hour})
 	if err != nil {
 		return nil, err
 	}
