@@ -23,9 +23,12 @@ tools: .tools/node_modules/.installed .tools/bin/versitygw
 	cd .tools && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-## synth: write cdk.out/ (edge and main templates, cdk-nag reports) offline.
+## synth: write cdk.out/ (edge and main templates, cdk-nag reports) offline, then
+## check every template against the AWS Control Tower proactive controls (cfn-guard):
+## a finding not suppressed on its resource with nag.SuppressGuard fails the build.
 synth: tools
 	cdk synth --no-notices -q
+	go run ./internal/guardcheck cdk.out
 
 ## vet: go vet, gofmt, and go.mod/go.sum exactly as `go mod tidy` leaves them.
 vet:

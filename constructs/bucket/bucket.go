@@ -64,6 +64,11 @@ type SecureBucketProps struct {
 	LogRetention awscdk.Duration
 	// RemovalPolicy applies to both buckets. Default: awscdk.RemovalPolicy_RETAIN.
 	RemovalPolicy awscdk.RemovalPolicy
+	// ObjectLock enables S3 Object Lock on the file bucket, with no default
+	// retention: set retention per object or with a default rule of your own. It can
+	// only be chosen when the bucket is created, and a compliance-mode lock cannot be
+	// lifted even by the account root, so it is the deployer's choice. Default: off.
+	ObjectLock bool
 }
 
 // SecureBucket is the file bucket and its log bucket.
@@ -201,11 +206,35 @@ func NewSecureBucket(scope constructs.Construct, id string, props *SecureBucketP
 			NoncurrentVersionExpiration:         noncurrent,
 			AbortIncompleteMultipartUploadAfter: abort,
 		}},
-		Cors:          cors,
-		RemovalPolicy: removal,
+		Cors:              cors,
+		RemovalPolicy:     removal,
+		ObjectLockEnabled: objectLock(props.ObjectLock),
 	})
+	enableEventBridge(b.Bucket)
 	nag.Suppress(b.Bucket, false, nag.Each("S3BucketReplicationEnabled", replicationReason)...)
+	if !props.ObjectLock {
+		nag.SuppressGuard(b.Bucket, "s3_bucket_object_lock_enabled_check",
+			"ObjectLock is opt-in: versioning, a retained bucket and a retained KMS key protect against loss, and a compliance-mode lock that not even the account root can lift is the deployer's choice")
+	}
 	return b
+}
+
+// enableEventBridge sends the bucket's object events to EventBridge, so malware
+// scanning or indexing can follow uploads without changing this bucket. It sets the
+// CloudFormation property directly: the EventBridgeEnabled prop would add CDK's
+// bucket-notifications Lambda and its role for something CloudFormation does itself.
+func enableEventBridge(bucket awss3.Bucket) {
+	cfn := bucket.Node().DefaultChild().(awss3.CfnBucket)
+	cfn.AddPropertyOverride(jsii.String("NotificationConfiguration.EventBridgeConfiguration.EventBridgeEnabled"), true)
+}
+
+// objectLock is nil when off, so the template is unchanged for existing buckets
+// (Object Lock can only be enabled when a bucket is created).
+func objectLock(on bool) *bool {
+	if !on {
+		return nil
+	}
+	return jsii.Bool(true)
 }
 
 const replicationReason = "cross-region replication needs a second region and key and is the deployer's decision; versioning, a retained bucket and a retained KMS key protect against loss in this region"
@@ -241,5 +270,19 @@ func NewLogBucket(scope constructs.Construct, id string, retention awscdk.Durati
 	rules = append(rules, nag.Rule{ID: "AwsSolutions-S1", Reason: "this is the access log bucket; logging it to itself would loop"})
 	rules = append(rules, nag.Each("S3BucketLoggingEnabled", "this is the access log bucket; logging it to itself would loop")...)
 	nag.Suppress(logs, false, rules...)
+	suppressLogBucketGuard(logs)
 	return logs
+}
+
+// suppressLogBucketGuard accepts the Control Tower findings on the log bucket.
+func suppressLogBucketGuard(logs awss3.Bucket) {
+	// A slice, not a map: the metadata order must be stable for the snapshots.
+	for _, r := range [][2]string{
+		{"s3_bucket_default_encryption_kms_check", "SSE-S3 so that S3 server access log delivery (logging.s3.amazonaws.com) and CloudFront standard log delivery (the awslogsdelivery account) need no rights on a KMS key; the bucket holds access logs, no file contents"},
+		{"s3_bucket_logging_enabled_check", "this is the access log bucket; logging it to itself would loop"},
+		{"s3_event_notifications_enabled_check", "log objects are written only by the S3 and CloudFront log delivery services and expire by lifecycle; nothing consumes events about them"},
+		{"s3_bucket_object_lock_enabled_check", "logs expire by lifecycle after the retention period, which a lock would block; versioning and a retained bucket protect against deletion"},
+	} {
+		nag.SuppressGuard(logs, r[0], r[1])
+	}
 }

@@ -508,6 +508,33 @@ func (d *Distribution) suppressFindings(props *DistributionProps) {
 		nag.Suppress(d.Distribution, false, nag.Rule{ID: "AwsSolutions-CFR4",
 			Reason: "without a custom domain CloudFront serves its *.cloudfront.net certificate with a policy AWS fixes; configure DomainNames and Certificate to enforce TLSv1.2_2021 or newer"})
 	}
+	d.suppressGuard(props)
+}
+
+// suppressGuard accepts the Control Tower findings that do not apply to a private
+// file distribution.
+func (d *Distribution) suppressGuard(props *DistributionProps) {
+	if props.DefaultRootObject == nil {
+		nag.SuppressGuard(d.Distribution, "cloudfront_default_root_object_configured_check",
+			"files are served only by exact signed path; there is nothing at \"/\" and an unsigned request for it is refused")
+	}
+	nag.SuppressGuard(d.Distribution, "cloudfront_origin_failover_enabled_check",
+		"an origin group needs a second bucket, replicated and in another region, with its own key; that is the deployer's choice and Signet creates one bucket")
+	if len(props.DomainNames) == 0 {
+		const noDomain = "without a custom domain CloudFront serves the *.cloudfront.net certificate, whose SNI and TLS policy AWS fixes; configure DomainNames and Certificate for an ACM certificate over SNI with TLSv1.2_2021 or newer"
+		for _, rule := range []string{"cloudfront_custom_ssl_certificate_check", "cloudfront_sni_enabled_check", "cloudfront_security_policy_check"} {
+			nag.SuppressGuard(d.Distribution, rule, noDomain)
+		}
+		return
+	}
+	if !propcheck.Resolved(props.Certificate.CertificateArn()) && *awscdk.Stack_Of(props.Certificate).Node().Path() != *awscdk.Stack_Of(d.Distribution).Node().Path() {
+		// The edge stack's certificate arrives as Fn::GetStackOutput, which the rules
+		// cannot read; setCustomDomain sets the ACM certificate, sni-only and the policy.
+		const crossRegion = "the ACM certificate is set, from the us-east-1 stack through Fn::GetStackOutput, which the rule cannot resolve; SslSupportMethod is sni-only and MinimumProtocolVersion TLSv1.2_2021 or newer"
+		for _, rule := range []string{"cloudfront_custom_ssl_certificate_check", "cloudfront_sni_enabled_check"} {
+			nag.SuppressGuard(d.Distribution, rule, crossRegion)
+		}
+	}
 }
 
 // grantOriginAccess adds the exact-ARN statements to the bucket policy and the data

@@ -77,12 +77,33 @@ func ValidateKeysProps(props *KeysProps) error {
 // is not given one: symmetric, yearly rotation on, retained unless removal says
 // otherwise.
 func NewRotatingKey(scope constructs.Construct, id, description string, removal awscdk.RemovalPolicy, pendingWindow awscdk.Duration) awskms.Key {
-	return awskms.NewKey(scope, jsii.String(id), &awskms.KeyProps{
+	key := awskms.NewKey(scope, jsii.String(id), &awskms.KeyProps{
 		Description:       jsii.String(description),
 		EnableKeyRotation: jsii.Bool(true),
 		PendingWindow:     pendingWindow,
 		RemovalPolicy:     propcheck.RemovalOrRetain(removal),
 	})
+	DenyGrantsExceptForAWSResources(key)
+	return key
+}
+
+// DenyGrantsExceptForAWSResources adds the key-policy statement Control Tower's
+// CT.KMS.PR.3 asks for: nobody may create a grant unless it is for an AWS resource
+// (RDS, Lambda, CloudWatch Logs create their own) or the caller is an AWS service.
+// Signet's roles use the key directly and never create grants, so a stolen role
+// cannot hand the key on.
+func DenyGrantsExceptForAWSResources(key awskms.Key) {
+	key.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("DenyGrantsExceptForAWSResources"),
+		Effect:     awsiam.Effect_DENY,
+		Principals: &[]awsiam.IPrincipal{awsiam.NewAnyPrincipal()},
+		Actions:    jsii.Strings("kms:CreateGrant"),
+		Resources:  jsii.Strings("*"),
+		Conditions: &map[string]any{"BoolIfExists": map[string]any{
+			"kms:GrantIsForAWSResource": "false",
+			"aws:PrincipalIsAWSService": "false",
+		}},
+	}), jsii.Bool(false))
 }
 
 // NewKeys creates the data key and the parameter key.

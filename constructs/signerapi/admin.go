@@ -98,7 +98,7 @@ func (a *SignerApi) addAdmin(props *SignerApiProps, removal awscdk.RemovalPolicy
 			"invoked synchronously (API Gateway, or the admin Lambda) and its errors go back to the caller; a dead-letter queue applies only to asynchronous invocations",
 			"NIST.800.53.R5", "HIPAA.Security", "Serverless")...)
 	}
-	nag.Suppress(a.Directory.Function, false, nag.Each("LambdaInsideVPC",
-		"the directory function calls only the Cognito user pools API, which refuses PrivateLink for a user pool that has a domain (Amazon Cognito Developer Guide, Access Amazon Cognito using an interface endpoint), so it runs outside the VPC; it has no database access",
-		"NIST.800.53.R5", "HIPAA.Security", "PCI.DSS.321")...)
+	const outsideVPC = "the directory function calls only the Cognito user pools API, which refuses PrivateLink for a user pool that has a domain (Amazon Cognito Developer Guide, Access Amazon Cognito using an interface endpoint), so it runs outside the VPC; it has no database access"
+	nag.Suppress(a.Directory.Function, false, nag.Each("LambdaInsideVPC", outsideVPC, "NIST.800.53.R5", "HIPAA.Security", "PCI.DSS.321")...)
+	nag.SuppressGuard(a.Directory.Function, "lambda_inside_vpc_check", outsideVPC)
 }

@@ -31,6 +31,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscognito"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awswafv2"
@@ -428,6 +429,18 @@ func (a *SignerApi) addFirewall(props *SignerApiProps, removal awscdk.RemovalPol
 	})
 }
 
+// suppressInvokePermissions accepts CT.LAMBDA.PR.2 on the permissions
+// LambdaIntegration adds: the principal is apigateway.amazonaws.com and SourceArn is
+// this API's own execute-api ARN for one method and path, so no one else may invoke.
+func (a *SignerApi) suppressInvokePermissions() {
+	for _, c := range *a.Api.Node().FindAll(constructs.ConstructOrder_PREORDER) {
+		if p, ok := c.(awslambda.CfnPermission); ok {
+			nag.SuppressGuard(p, "lambda_function_public_access_prohibited_check",
+				"API Gateway invoke permission: principal apigateway.amazonaws.com with SourceArn scoped to this API's execute-api ARN for one method and path, not public")
+		}
+	}
+}
+
 // suppressFindings records why the cdk-nag findings that do not apply to the API,
 // its stage and the signer are suppressed.
 func (a *SignerApi) suppressFindings(props *SignerApiProps) {
@@ -442,6 +455,7 @@ func (a *SignerApi) suppressFindings(props *SignerApiProps) {
 		fnRules = append(fnRules, nag.Each("LambdaConcurrency", "NoReservedConcurrency: the stage throttle (rate and burst) bounds the signer's concurrency, and the database's connection budget admits it only behind RDS Proxy, which pools the connections", "NIST.800.53.R5", "HIPAA.Security")...)
 	}
 	nag.Suppress(a.Signer.Function, false, fnRules...)
+	a.suppressInvokePermissions()
 	stage := a.Api.DeploymentStage()
 	stageRules := nag.Each("APIGWCacheEnabledAndEncrypted", "every answer is a fresh signature for one caller and is sent with Cache-Control: no-store; caching it would hand one caller's URL to another")
 	stageRules = append(stageRules, nag.Each("APIGWSSLEnabled", "the only integration is a Lambda function (AWS_PROXY); a backend client certificate applies to HTTP integrations")...)
