@@ -58,6 +58,9 @@ type Config struct {
 	MinimumTlsPolicy string
 	// EnableIpv6 for viewers (signet:enableIpv6). Default: false.
 	EnableIpv6 bool
+	// ObjectLock turns on S3 Object Lock for the files bucket at creation
+	// (signet:objectLock). Default: false.
+	ObjectLock bool
 	// NoncurrentVersionDays keeps overwritten versions (signet:noncurrentVersionDays).
 	// Default: 90.
 	NoncurrentVersionDays float64
@@ -245,6 +248,7 @@ func ConfigFromContext(get ContextGetter) (Config, error) {
 	boolean("signet:redirectHttp", &cfg.RedirectHttp)
 	str("signet:minimumTlsPolicy", &cfg.MinimumTlsPolicy)
 	boolean("signet:enableIpv6", &cfg.EnableIpv6)
+	boolean("signet:objectLock", &cfg.ObjectLock)
 	number("signet:noncurrentVersionDays", &cfg.NoncurrentVersionDays)
 	boolean("signet:destroyOnRemoval", &cfg.Destroy)
 	list("signet:signingKeys", &cfg.SigningKeys)

@@ -133,6 +133,7 @@ func (c Config) signetProps(scope constructs.Construct, e *edge.Edge) *signet.Si
 		WebAclArn:                   e.WebAclArn,
 		CorsAllowedOrigins:          *jsii.Strings(c.CorsAllowedOrigins...),
 		EnableIpv6:                  c.EnableIpv6,
+		ObjectLock:                  c.ObjectLock,
 		NoncurrentVersionExpiration: awscdk.Duration_Days(jsii.Number(c.NoncurrentVersionDays)),
 		SigningKeys:                 c.signingKeys(),
 		ActiveSigningKey:            c.ActiveSigningKey,

@@ -218,6 +218,8 @@ func TestCompositeRefusesWhatCannotWork(t *testing.T) {
 		{"lifecycle of a given bucket", withTeam("eu-west-1", func(_ awscdk.Stack, p *signet.SignetProps) {
 			p.NoncurrentVersionExpiration = awscdk.Duration_Days(jsii.Number(30))
 		}), []string{"props.NoncurrentVersionExpiration \"30 days\""}},
+		{"object lock on a given bucket", withTeam("eu-west-1", func(_ awscdk.Stack, p *signet.SignetProps) { p.ObjectLock = true }),
+			[]string{"props.ObjectLock true: applies to a bucket Signet creates"}},
 		{"subnets without a VPC", withTeam("eu-west-1", func(_ awscdk.Stack, p *signet.SignetProps) { p.Vpc = nil }), []string{"props.VpcSubnets \"set\""}},
 		{"subnets that do not exist", withTeam("eu-west-1", func(_ awscdk.Stack, p *signet.SignetProps) {
 			p.VpcSubnets = &awsec2.SubnetSelection{SubnetGroupName: jsii.String("nope")}
@@ -270,5 +272,26 @@ func TestCompositeMakesItsCertificateInAnExistingZone(t *testing.T) {
 	_, d := only(t, tmpl, "AWS::CloudFront::Distribution")
 	if s.Edge == nil || s.Edge.Certificate == nil || !refersTo(dig(d, "Properties", "DistributionConfig", "ViewerCertificate", "AcmCertificateArn"), keys(resources(tmpl, "AWS::CertificateManager::Certificate"))[0]) {
 		t.Errorf("distribution certificate %s", js(dig(d, "Properties", "DistributionConfig", "ViewerCertificate")))
+	}
+}
+
+// ObjectLock turns S3 Object Lock on for the files bucket Signet creates; the app maps
+// signet:objectLock onto it.
+func TestCompositeObjectLock(t *testing.T) {
+	tmpl, _, s := synthTeam(t, "us-east-1", func(awscdk.Stack) *signet.SignetProps { return &signet.SignetProps{ObjectLock: true} })
+	locked := 0
+	for _, b := range resources(tmpl, "AWS::S3::Bucket") {
+		if dig(b, "Properties", "ObjectLockEnabled") == true {
+			locked++
+		}
+	}
+	if locked != 1 || s.Files == nil {
+		t.Errorf("%d buckets locked, want the files bucket only", locked)
+	}
+	cfg, err := stacks.ConfigFromContext(func(k string) any {
+		return map[string]any{"signet:region": "eu-west-1", "signet:objectLock": true}[k]
+	})
+	if err != nil || !cfg.ObjectLock {
+		t.Errorf("signet:objectLock: %+v %v", cfg.ObjectLock, err)
 	}
 }

@@ -134,6 +134,10 @@ type SignetProps struct {
 	OriginShieldRegion *string
 	// NoncurrentVersionExpiration of the new bucket. Default: 90 days.
 	NoncurrentVersionExpiration awscdk.Duration
+	// ObjectLock turns on S3 Object Lock for the new files bucket (only possible at
+	// creation; retention rules are then the deployer's, per object or by default).
+	// Default: false.
+	ObjectLock bool
 	// SigningKeys are the CloudFront key pairs. Default: one RSA-2048 key "k1".
 	SigningKeys []signingkeys.KeySpec
 	// ActiveSigningKey names the key the signer uses. Default: the last one.
@@ -244,6 +248,7 @@ func (s *Signet) buildStorage(props *SignetProps, removal awscdk.RemovalPolicy) 
 			EncryptionKey:               s.Keys.DataKey,
 			CorsAllowedOrigins:          props.CorsAllowedOrigins,
 			NoncurrentVersionExpiration: noncurrent,
+			ObjectLock:                  props.ObjectLock,
 			RemovalPolicy:               removal,
 		})
 		s.Bucket, s.BucketKey = s.Files.Bucket, s.Keys.DataKey

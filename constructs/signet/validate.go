@@ -39,6 +39,9 @@ func ValidateSignetProps(props *SignetProps) error {
 	case props.Bucket == nil && props.BucketKey != nil:
 		c.Fail("Bucket", nil, "is required with BucketKey (a new bucket gets a new key)")
 	}
+	if props.Bucket != nil && props.ObjectLock {
+		c.Fail("ObjectLock", true, "applies to a bucket Signet creates; turn Object Lock on for your Bucket yourself")
+	}
 	if props.Bucket != nil && props.NoncurrentVersionExpiration != nil {
 		c.Fail("NoncurrentVersionExpiration", props.NoncurrentVersionExpiration.ToHumanString(), "applies to a bucket Signet creates; set the lifecycle of your Bucket yourself")
 	}
