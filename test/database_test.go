@@ -108,3 +108,36 @@ func TestMigrationLambdaRunsInTheVpc(t *testing.T) {
 		t.Errorf("schema resource: %s", js(sp))
 	}
 }
+
+// The Lambdas' HTTPS goes only to the interface endpoints' security group and to S3's
+// prefix list (looked up at deploy time), never to 0.0.0.0/0; PostgreSQL only to the
+// database's group.
+func TestLambdaEgressIsNarrow(t *testing.T) {
+	var toEndpoints, toS3 bool
+	for id, sg := range resources(split.mainJSON, "AWS::EC2::SecurityGroup") {
+		if !strings.HasPrefix(id, "MetadataLambdaSecurityGroup") {
+			continue
+		}
+		if e := dig(sg, "Properties", "SecurityGroupEgress"); e != nil && strings.Contains(js(e), "0.0.0.0/0") {
+			t.Errorf("%s egress: %s", id, js(e))
+		}
+	}
+	for id, r := range resources(split.mainJSON, "AWS::EC2::SecurityGroupEgress") {
+		p := props(r)
+		if !strings.HasPrefix(js(p["GroupId"]), `{"Fn::GetAtt":["MetadataLambdaSecurityGroup`) {
+			continue
+		}
+		switch {
+		case p["CidrIp"] != nil:
+			t.Errorf("%s: egress to a CIDR: %s", id, js(p))
+		case strings.Contains(js(p["DestinationSecurityGroupId"]), "MetadataEndpointSecurityGroup") && p["FromPort"] == 443.0:
+			toEndpoints = true
+		case strings.Contains(js(p["DestinationPrefixListId"]), "MetadataS3PrefixList") && p["FromPort"] == 443.0:
+			toS3 = true
+		}
+	}
+	_, lookup := only(t, split.mainJSON, "Custom::AWS")
+	if !toEndpoints || !toS3 || !strings.Contains(js(lookup), "describePrefixLists") || !strings.Contains(js(lookup), ".s3") {
+		t.Errorf("egress to endpoints %v, to S3 %v; lookup %s", toEndpoints, toS3, js(dig(lookup, "Properties", "Create")))
+	}
+}

@@ -35,6 +35,7 @@ var pinnedMain = []string{
 	"AWS::Logs::LogGroup IdentityTokenTriggerLogsBE5A998C",
 	"AWS::Logs::LogGroup MetadataFlowLogsD0A4FBC2",
 	"AWS::Logs::LogGroup MetadataMigratorLogs6871B825",
+	"AWS::Logs::LogGroup MetadataS3PrefixListLogs047A3A5C",
 	"AWS::Logs::LogGroup SigningKeysKeygenLogs49546EFD",
 	"AWS::RDS::DBCluster MetadataClusterDBE17299",
 	"AWS::S3::Bucket FilesBucket7C17EE2E",
