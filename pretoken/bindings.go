@@ -11,6 +11,8 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/signet-cdk/signet/internal/strictjson"
 )
 
 // Binding ties one Cognito identity provider to the customer it signs users in for.
@@ -87,7 +89,7 @@ func (b Bindings) log() *slog.Logger {
 
 // decodeBindings reads exactly one JSON array of bindings and nothing after it.
 func decodeBindings(doc []byte) ([]Binding, error) {
-	if err := noDuplicateKeys(json.NewDecoder(bytes.NewReader(doc))); err != nil {
+	if err := strictjson.NoDuplicateKeys(doc); err != nil {
 		return nil, err
 	}
 	dec := json.NewDecoder(bytes.NewReader(doc))
@@ -124,47 +126,6 @@ func exactFieldNames(doc []byte) error {
 		}
 	}
 	return nil
-}
-
-// noDuplicateKeys walks one JSON value and fails on an object key given twice:
-// encoding/json silently keeps the last, so a doubled "customer" or IdP group would be
-// decided by key order rather than by anyone's intent.
-func noDuplicateKeys(dec *json.Decoder) error {
-	tok, err := dec.Token()
-	if err != nil {
-		return err
-	}
-	delim, _ := tok.(json.Delim)
-	if delim != '{' && delim != '[' {
-		return nil
-	}
-	seen := map[string]bool{}
-	for dec.More() {
-		if delim == '{' {
-			if key, err := objectKey(dec, seen); err != nil {
-				return fmt.Errorf("key %q: %w", key, err)
-			}
-		}
-		if err := noDuplicateKeys(dec); err != nil {
-			return err
-		}
-	}
-	_, err = dec.Token() // the closing delimiter
-	return err
-}
-
-// objectKey reads an object key and records it, failing if it was seen already.
-func objectKey(dec *json.Decoder, seen map[string]bool) (string, error) {
-	tok, err := dec.Token()
-	if err != nil {
-		return "", err
-	}
-	key, _ := tok.(string)
-	if seen[key] {
-		return key, errors.New("duplicate key")
-	}
-	seen[key] = true
-	return key, nil
 }
 
 // checkBinding returns what is wrong with binding i, if anything.

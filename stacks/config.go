@@ -19,6 +19,7 @@ import (
 	"github.com/signet-cdk/signet/constructs/signerapi"
 	"github.com/signet-cdk/signet/constructs/signet"
 	"github.com/signet-cdk/signet/constructs/signingkeys"
+	"github.com/signet-cdk/signet/internal/strictjson"
 )
 
 // Config is the app's configuration, read from CDK context keys "signet:*" (cdk.json
@@ -393,7 +394,7 @@ func identityProviders(get ContextGetter, key string, dst *[]identity.IdentityPr
 // case: encoding/json would match "Customer" to customer), duplicate keys (it would
 // keep the last) and anything after the list.
 func decodeProviders(doc []byte) ([]identity.IdentityProvider, error) {
-	if err := noDuplicateKeys(json.NewDecoder(bytes.NewReader(doc))); err != nil {
+	if err := strictjson.NoDuplicateKeys(doc); err != nil {
 		return nil, err
 	}
 	var raw []map[string]json.RawMessage
@@ -428,37 +429,6 @@ func decodeProviders(doc []byte) ([]identity.IdentityProvider, error) {
 		return nil, errors.New("unexpected data after the JSON list")
 	}
 	return list, nil
-}
-
-// noDuplicateKeys walks one JSON value and fails on an object key given twice.
-func noDuplicateKeys(dec *json.Decoder) error {
-	tok, err := dec.Token()
-	if err != nil {
-		return err
-	}
-	delim, _ := tok.(json.Delim)
-	if delim != '{' && delim != '[' {
-		return nil
-	}
-	seen := map[string]bool{}
-	for dec.More() {
-		if delim == '{' {
-			tok, err := dec.Token()
-			if err != nil {
-				return err
-			}
-			key, _ := tok.(string)
-			if seen[key] {
-				return fmt.Errorf("key %q is given twice", key)
-			}
-			seen[key] = true
-		}
-		if err := noDuplicateKeys(dec); err != nil {
-			return err
-		}
-	}
-	_, err = dec.Token()
-	return err
 }
 
 // jsonNames maps the Go field names of t to their JSON names.

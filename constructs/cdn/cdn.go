@@ -237,7 +237,7 @@ func ValidateDistributionProps(props *DistributionProps) error {
 		if len(props.DomainNames) == 0 {
 			c.Fail("DomainNames", "[]", "a Certificate needs at least one domain name to serve")
 		}
-		if r := certificateRegion(props.Certificate); r != "" && r != "us-east-1" {
+		if r := propcheck.CertificateRegion(props.Certificate); r != "" && r != "us-east-1" {
 			c.Fail("Certificate", r, "is in region %q; CloudFront accepts only ACM certificates in us-east-1", r)
 		}
 	}
@@ -622,19 +622,4 @@ func keyGroupRefs(groups []awscloudfront.IKeyGroup) *[]interfacescloudfront.IKey
 		refs[i] = g
 	}
 	return &refs
-}
-
-// certificateRegion is where cert lives: the region in its ARN when that is known at
-// synth (an imported us-east-1 certificate is used from a stack in any region), else
-// its stack's region, else "".
-func certificateRegion(cert awscertificatemanager.ICertificate) string {
-	if arn := cert.CertificateArn(); propcheck.Resolved(arn) {
-		if parts := strings.Split(*arn, ":"); len(parts) > 3 && parts[3] != "" {
-			return parts[3]
-		}
-	}
-	if r := cert.Env().Region; propcheck.Resolved(r) {
-		return *r
-	}
-	return ""
 }

@@ -239,24 +239,10 @@ func checkCustomDomain(c *propcheck.Checker, props *IdentityProps) {
 		}
 	}
 	if cert != nil {
-		if r := certificateRegion(cert); r != "" && r != "us-east-1" {
+		if r := propcheck.CertificateRegion(cert); r != "" && r != "us-east-1" {
 			c.Fail("CustomDomainCertificate", *cert.CertificateArn(), "is in region %q; Cognito custom domains take ACM certificates in us-east-1 only", r)
 		}
 	}
-}
-
-// certificateRegion is where cert lives: the region in its ARN when that is known at
-// synth, else its stack's region, else "".
-func certificateRegion(cert awscertificatemanager.ICertificate) string {
-	if arn := cert.CertificateArn(); propcheck.Resolved(arn) {
-		if parts := strings.Split(*arn, ":"); len(parts) > 3 && parts[3] != "" {
-			return parts[3]
-		}
-	}
-	if r := cert.Env().Region; propcheck.Resolved(r) {
-		return *r
-	}
-	return ""
 }
 
 func providerNames(ps []IdentityProvider) []string {

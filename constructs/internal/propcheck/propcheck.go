@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscertificatemanager"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 )
@@ -193,6 +194,21 @@ func CheckOrigin(o string) string {
 	u, err := url.Parse(o)
 	if err != nil || u.Scheme != "https" || u.Host == "" || u.Path != "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
 		return "must be an https origin such as \"https://app.example.com\" (scheme and host, optional port, no path)"
+	}
+	return ""
+}
+
+// CertificateRegion is where cert lives: the region in its ARN when that is known at
+// synth (an imported us-east-1 certificate is used from a stack in any region), else
+// its stack's region, else "". CloudFront and Cognito custom domains need us-east-1.
+func CertificateRegion(cert awscertificatemanager.ICertificate) string {
+	if arn := cert.CertificateArn(); Resolved(arn) {
+		if parts := strings.Split(*arn, ":"); len(parts) > 3 && parts[3] != "" {
+			return parts[3]
+		}
+	}
+	if r := cert.Env().Region; Resolved(r) {
+		return *r
 	}
 	return ""
 }
