@@ -3,7 +3,6 @@ package signerapi
 import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/jsii-runtime-go"
 
@@ -60,26 +59,9 @@ func (a *SignerApi) addAdmin(props *SignerApiProps, removal awscdk.RemovalPolicy
 		ReservedConcurrentExecutions: reserved,
 	})
 	props.UserPool.Grant(a.Directory.Role, *jsii.Strings(directoryUserPoolActions...)...)
-	dbHost, dbPort := props.Database.ClientEndpoint()
-	a.Admin = gofunction.NewGoFunction(a.Construct, "Admin", &gofunction.GoFunctionProps{
-		ImportPath:  AdminImportPath,
-		Description: jsii.String("Signet: admin API (customers, access rules, users, audit trail)"),
-		Environment: map[string]*string{
-			"SIGNET_DIRECTORY_FUNCTION": a.Directory.Function.FunctionName(),
-			"SIGNET_DB_HOST":            dbHost,
-			"SIGNET_DB_PORT":            dbPort,
-			"SIGNET_DB_NAME":            jsii.String(props.Database.DatabaseName),
-		},
-		Timeout:                      awscdk.Duration_Seconds(jsii.Number(29)),
-		MemorySize:                   jsii.Number(512),
-		LogKey:                       props.LogKey,
-		RemovalPolicy:                removal,
-		Vpc:                          props.Database.Vpc,
-		VpcSubnets:                   props.Database.VpcSubnets,
-		SecurityGroups:               []awsec2.ISecurityGroup{props.Database.LambdaSecurityGroup},
-		ReservedConcurrentExecutions: reserved,
-	})
-	props.Database.RegisterFunction(a.Admin.Function)
+	a.Admin = a.databaseFunction(props, removal, "Admin", AdminImportPath,
+		"Signet: admin API (customers, access rules, users, audit trail)",
+		map[string]*string{"SIGNET_DIRECTORY_FUNCTION": a.Directory.Function.FunctionName()}, reserved)
 	props.Database.GrantConnectAs(a.Admin.Role, database.AdminAppUser)
 	// The function's exact ARN: not GrantInvoke, which adds "<arn>:*" (every version
 	// and alias) for a function that is only ever invoked unqualified.

@@ -204,21 +204,9 @@ func (a *SignerApi) addSigner(props *SignerApiProps, removal awscdk.RemovalPolic
 	case reserved == nil:
 		reserved = jsii.Number(DefaultReservedConcurrency)
 	}
-	a.Signer = gofunction.NewGoFunction(a.Construct, "Signer", &gofunction.GoFunctionProps{
-		ImportPath:                   SignerImportPath,
-		Description:                  jsii.String("Signet: checks RBAC and signs CloudFront URLs and cookies and S3 uploads"),
-		Environment:                  signerEnvironment(props),
-		Timeout:                      awscdk.Duration_Seconds(jsii.Number(29)),
-		MemorySize:                   jsii.Number(512),
-		LogKey:                       props.LogKey,
-		RemovalPolicy:                removal,
-		Vpc:                          props.Database.Vpc,
-		VpcSubnets:                   props.Database.VpcSubnets,
-		SecurityGroups:               []awsec2.ISecurityGroup{props.Database.LambdaSecurityGroup},
-		ReservedConcurrentExecutions: reserved,
-	})
+	a.Signer = a.databaseFunction(props, removal, "Signer", SignerImportPath,
+		"Signet: checks RBAC and signs CloudFront URLs and cookies and S3 uploads", signerEnvironment(props), reserved)
 	props.SigningKeys.GrantSign(a.Signer.Role)
-	props.Database.RegisterFunction(a.Signer.Function)
 	props.Database.GrantConnect(a.Signer.Role)
 	props.Bucket.GrantPut(a.Signer.Role, jsii.String("*"))
 	props.Bucket.GrantRead(a.Signer.Role, jsii.String("*"))
@@ -228,13 +216,9 @@ func (a *SignerApi) addSigner(props *SignerApiProps, removal awscdk.RemovalPolic
 // bucket and the database (its proxy, when it has one) are, and the optional KMS key,
 // cookie domain and CORS origins.
 func signerEnvironment(props *SignerApiProps) map[string]*string {
-	dbHost, dbPort := props.Database.ClientEndpoint()
 	env := map[string]*string{
 		"SIGNET_PARAMETER_PREFIX": jsii.String(props.SigningKeys.ParameterPrefix),
 		"SIGNET_BUCKET":           props.Bucket.BucketName(),
-		"SIGNET_DB_HOST":          dbHost,
-		"SIGNET_DB_PORT":          dbPort,
-		"SIGNET_DB_NAME":          jsii.String(props.Database.DatabaseName),
 	}
 	key := props.BucketKey
 	if key == nil {
@@ -250,6 +234,33 @@ func signerEnvironment(props *SignerApiProps) map[string]*string {
 		env["SIGNET_CORS_ORIGINS"] = awscdk.Fn_Join(jsii.String(","), &props.CorsAllowedOrigins)
 	}
 	return env
+}
+
+// databaseFunction is a Lambda that talks to the metadata database, as the signer and
+// the admin API do: in the database's subnets with its Lambda security group, the
+// endpoint in SIGNET_DB_HOST, SIGNET_DB_PORT and SIGNET_DB_NAME (what internal/dbboot
+// reads; the proxy's when there is one) beside env, and counted in the database's
+// connection budget.
+func (a *SignerApi) databaseFunction(props *SignerApiProps, removal awscdk.RemovalPolicy, id, importPath, description string,
+	env map[string]*string, reserved *float64) *gofunction.GoFunction {
+	dbHost, dbPort := props.Database.ClientEndpoint()
+	env["SIGNET_DB_HOST"], env["SIGNET_DB_PORT"] = dbHost, dbPort
+	env["SIGNET_DB_NAME"] = jsii.String(props.Database.DatabaseName)
+	fn := gofunction.NewGoFunction(a.Construct, id, &gofunction.GoFunctionProps{
+		ImportPath:                   importPath,
+		Description:                  jsii.String(description),
+		Environment:                  env,
+		Timeout:                      awscdk.Duration_Seconds(jsii.Number(29)),
+		MemorySize:                   jsii.Number(512),
+		LogKey:                       props.LogKey,
+		RemovalPolicy:                removal,
+		Vpc:                          props.Database.Vpc,
+		VpcSubnets:                   props.Database.VpcSubnets,
+		SecurityGroups:               []awsec2.ISecurityGroup{props.Database.LambdaSecurityGroup},
+		ReservedConcurrentExecutions: reserved,
+	})
+	props.Database.RegisterFunction(fn.Function)
+	return fn
 }
 
 // addRestApi creates the regional REST API, its access-log group and its v1 stage.
