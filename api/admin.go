@@ -130,7 +130,7 @@ func (h *AdminHandler) Handle(ctx context.Context, req events.APIGatewayProxyReq
 		}
 		log.InfoContext(ctx, "admin request", "status", resp.StatusCode)
 	}()
-	ctx, cancel := (&Handler{Config: h.Config}).budget(ctx)
+	ctx, cancel := h.Config.budget(ctx)
 	defer cancel()
 	body, err := h.serve(ctx, req)
 	if err != nil {

@@ -97,8 +97,10 @@ type Handler struct {
 	Now     func() time.Time
 }
 
-func (h *Handler) cfg() Config {
-	c := h.Config
+func (h *Handler) cfg() Config { return h.Config.withDefaults() }
+
+// withDefaults is c with every unset field at its documented default.
+func (c Config) withDefaults() Config {
 	c.DefaultDownloadLifetime = cmp.Or(c.DefaultDownloadLifetime, 5*time.Minute)
 	c.MaxDownloadLifetime = cmp.Or(c.MaxDownloadLifetime, time.Hour)
 	c.UploadLifetime = cmp.Or(c.UploadLifetime, 15*time.Minute)
@@ -109,10 +111,10 @@ func (h *Handler) cfg() Config {
 	return c
 }
 
-// budget bounds every dependency call of one request: RequestTimeout from now, and
-// never past the Lambda's deadline less DeadlineMargin.
-func (h *Handler) budget(ctx context.Context) (context.Context, context.CancelFunc) {
-	cfg := h.cfg()
+// budget bounds every dependency call of one request (signer or admin): RequestTimeout
+// from now, and never past the Lambda's deadline less DeadlineMargin.
+func (c Config) budget(ctx context.Context) (context.Context, context.CancelFunc) {
+	cfg := c.withDefaults()
 	deadline := time.Now().Add(cfg.RequestTimeout)
 	if d, ok := ctx.Deadline(); ok && d.Add(-cfg.DeadlineMargin).Before(deadline) {
 		deadline = d.Add(-cfg.DeadlineMargin)
@@ -132,7 +134,7 @@ func (h *Handler) Handle(ctx context.Context, req events.APIGatewayProxyRequest)
 		}
 		log.InfoContext(ctx, "request", "status", resp.StatusCode, "ms", h.now().Sub(start).Milliseconds())
 	}()
-	ctx, cancel := h.budget(ctx)
+	ctx, cancel := h.Config.budget(ctx)
 	defer cancel()
 	p, err := principal(req)
 	var body any
