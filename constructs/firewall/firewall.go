@@ -37,6 +37,18 @@ import (
 // DefaultRateLimit is the default number of requests one IP may make in 5 minutes.
 const DefaultRateLimit = 1000
 
+// ManagedRuleGroupNames are the AWS managed rule groups of Signet's rule set, in
+// evaluation order: the IP reputation list (and the anonymous IP list when
+// blockAnonymousIps), then, after the per-IP rate rule, the core rule set and known
+// bad inputs. Package firewallmanager applies the same set through Firewall Manager.
+func ManagedRuleGroupNames(blockAnonymousIps bool) []string {
+	names := []string{"AWSManagedRulesAmazonIpReputationList"}
+	if blockAnonymousIps {
+		names = append(names, "AWSManagedRulesAnonymousIpList")
+	}
+	return append(names, "AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet")
+}
+
 // WebAclProps configures the web ACL. The zero value is the secure default.
 type WebAclProps struct {
 	// Regional makes a REGIONAL web ACL (for API Gateway) instead of a CLOUDFRONT one.
@@ -136,9 +148,9 @@ func NewWebAcl(scope constructs.Construct, id string, props *WebAclProps) *WebAc
 			},
 		}, false)
 	}
-	managed("AWSManagedRulesAmazonIpReputationList")
-	if props.BlockAnonymousIps {
-		managed("AWSManagedRulesAnonymousIpList")
+	groups := ManagedRuleGroupNames(props.BlockAnonymousIps)
+	for _, name := range groups[:len(groups)-2] {
+		managed(name)
 	}
 	add("RateLimitPerIp", &awswafv2.CfnWebACL_StatementProperty{
 		RateBasedStatement: &awswafv2.CfnWebACL_RateBasedStatementProperty{
@@ -147,8 +159,9 @@ func NewWebAcl(scope constructs.Construct, id string, props *WebAclProps) *WebAc
 			EvaluationWindowSec: jsii.Number(300),
 		},
 	}, true)
-	managed("AWSManagedRulesCommonRuleSet")
-	managed("AWSManagedRulesKnownBadInputsRuleSet")
+	for _, name := range groups[len(groups)-2:] {
+		managed(name)
+	}
 
 	w.WebAcl = awswafv2.NewCfnWebACL(c, jsii.String("WebAcl"), &awswafv2.CfnWebACLProps{
 		Scope:         jsii.String(scopeName),
