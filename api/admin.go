@@ -221,7 +221,7 @@ func cmpOrPath(req events.APIGatewayProxyRequest) string {
 	if p := req.PathParameters["proxy"]; p != "" {
 		return p
 	}
-	return strings.TrimPrefix(req.Path, "/admin")
+	return strings.TrimPrefix(routePath(req.Path), "/admin")
 }
 
 // CustomerCreate is POST /admin/customers.

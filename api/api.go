@@ -72,8 +72,14 @@ type Config struct {
 	ExpiryWindow time.Duration
 	// MaxUploadSize in bytes. Default: 5 GiB (one PUT).
 	MaxUploadSize int64
-	// CookieDomain for signed cookies. Default: the distribution domain.
+	// CookieDomain widens the signed cookies to a parent domain (".example.com").
+	// Default: none, host-only cookies for the host that served the API answer, which
+	// is the distribution's (the API is served under /api/ on the files' domain).
 	CookieDomain string
+	// BehindEdge says the API is reached through the CloudFront distribution, whose
+	// address API Gateway reports as the source IP: the viewer's address is then read
+	// from X-Forwarded-For (see viewerIP). Default: false (the source IP is the viewer).
+	BehindEdge bool
 	// AllowedOrigins are the browser origins (https://app.example.com) whose scripts may
 	// read the answers; API Gateway answers the preflight. Default: none.
 	AllowedOrigins []string
@@ -155,7 +161,7 @@ func (h *Handler) Handle(ctx context.Context, req events.APIGatewayProxyRequest)
 }
 
 func (h *Handler) route(ctx context.Context, p store.Principal, req events.APIGatewayProxyRequest) (any, error) {
-	switch req.HTTPMethod + " " + strings.TrimSuffix(req.Resource, "/") {
+	switch req.HTTPMethod + " " + routePath(req.Resource) {
 	case "POST /downloads":
 		return withBody(req, func(in *DownloadRequest) (any, error) { return h.download(ctx, p, req, in) })
 	case "POST /uploads":
@@ -166,6 +172,17 @@ func (h *Handler) route(ctx context.Context, p store.Principal, req events.APIGa
 		return h.list(ctx, p, req)
 	}
 	return nil, &apiError{http.StatusMethodNotAllowed, codeNoRoute, "no such route"}
+}
+
+// routePath is the resource without a trailing "/" and without the "/api" prefix the
+// routes have behind the distribution (the /api/* behaviour), so one handler serves
+// both the execute-api names and the distribution's.
+func routePath(resource string) string {
+	resource = strings.TrimSuffix(resource, "/")
+	if rest, ok := strings.CutPrefix(resource, "/api/"); ok {
+		return "/" + rest
+	}
+	return resource
 }
 
 func withBody[T any](req events.APIGatewayProxyRequest, f func(*T) (any, error)) (any, error) {

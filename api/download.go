@@ -1,7 +1,6 @@
 package api
 
 import (
-	"cmp"
 	"context"
 	"net/netip"
 	"strings"
@@ -84,7 +83,7 @@ func (h *Handler) planDownload(req events.APIGatewayProxyRequest, in *DownloadRe
 	if pl.policy.Start, err = startTime(in.StartsAt, now, pl.policy.Expires); err != nil {
 		return pl, err
 	}
-	pl.ip, err = ipRestriction(in.IPRestriction, req.RequestContext.Identity.SourceIP)
+	pl.ip, err = ipRestriction(in.IPRestriction, viewerIP(req, cfg.BehindEdge))
 	pl.policy.SourceIP = pl.ip
 	return pl, err
 }
@@ -143,7 +142,10 @@ func (h *Handler) sign(m *keysource.Material, key string, pl downloadPlan, out *
 		out.URL, err = m.Signer.SignURL("https://"+m.Domain+"/"+key, signing.URLOptions{Expires: policy.Expires, Start: policy.Start, SourceIP: ipString(pl.ip)})
 		return err
 	}
-	cs, err := m.Signer.SignedCookies(policy, signing.CookieOptions{Domain: cmp.Or(h.Config.CookieDomain, m.Domain), Path: cookiePath(key, pl.folder)})
+	// Host-only unless a wider domain is configured: the API answers on the files'
+	// host, so the browser sends the cookies back to that host alone. Lax, so a link
+	// from a mail opens the file; Path, so they go with that folder's files only.
+	cs, err := m.Signer.SignedCookies(policy, signing.CookieOptions{Domain: h.Config.CookieDomain, Path: cookiePath(key, pl.folder), Now: h.now()})
 	if err != nil {
 		return err
 	}

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aws/aws-lambda-go/events"
+
 	"github.com/signet-cdk/signet/signing"
 	"github.com/signet-cdk/signet/store"
 )
@@ -46,6 +48,28 @@ func lifetime(seconds int64, cfg Config) (time.Duration, error) {
 		return 0, badRequest("lifetimeSeconds must be from 10 to %d", maxSec)
 	}
 	return time.Duration(seconds) * time.Second, nil
+}
+
+// viewerIP is the address of whoever sent req. Directly, that is API Gateway's source
+// IP. Behind the edge the source IP is CloudFront's, and the viewer's is the entry of
+// X-Forwarded-For just before it: CloudFront appends the viewer's address to whatever
+// the viewer sent, and API Gateway appends CloudFront's, so a viewer can only put
+// entries in front and cannot choose the one read here. When the last entry is not
+// the source IP the chain is not the one described and no address is trusted ("").
+func viewerIP(req events.APIGatewayProxyRequest, behindEdge bool) string {
+	source := req.RequestContext.Identity.SourceIP
+	if !behindEdge {
+		return source
+	}
+	xff, err := header(req, "x-forwarded-for")
+	if err != nil {
+		return ""
+	}
+	hops := strings.Split(xff, ",")
+	if len(hops) < 2 || strings.TrimSpace(hops[len(hops)-1]) != source {
+		return ""
+	}
+	return strings.TrimSpace(hops[len(hops)-2])
 }
 
 // minRestrictionBits: a restriction wider than a /8 restricts nothing worth signing.

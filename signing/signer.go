@@ -1,6 +1,7 @@
 package signing
 
 import (
+	"cmp"
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -245,44 +246,51 @@ func covers(resource, u string) bool {
 
 // CookieOptions are the attributes of signed cookies.
 type CookieOptions struct {
-	// Domain the cookies are sent to, e.g. "files.example.com" or ".example.com".
+	// Domain the cookies are sent to, e.g. ".example.com" for every host under it.
+	// Default: none, a host-only cookie: the browser sends it back only to the host
+	// that set it, never to a sibling or parent domain (RFC 6265 section 5.3).
 	Domain string
 	// Path the cookies are sent for. Default: "/".
 	Path string
-	// SameSite. Default: http.SameSiteLaxMode.
+	// SameSite. Default: http.SameSiteLaxMode, so a link to a file in a mail or a chat
+	// opens it (a top-level GET carries the cookies) while other sites cannot make a
+	// viewer's browser send them with subresource requests or form posts.
 	SameSite http.SameSite
 	// Insecure drops the Secure attribute. Default false: cookies only over HTTPS.
 	Insecure bool
 	// ScriptReadable drops HttpOnly. Default false: scripts cannot read them.
 	ScriptReadable bool
+	// Now is when the cookies are set; Max-Age counts from it to the policy's expiry.
+	// Default: time.Now().
+	Now time.Time
 }
 
 // SignedCookies returns CloudFront's signed cookies for p: canned form
 // (CloudFront-Expires) when p is canned, custom form (CloudFront-Policy) otherwise,
 // with CloudFront-Signature, CloudFront-Key-Pair-Id and, for ECDSA,
-// CloudFront-Hash-Algorithm. The cookies expire with the policy.
+// CloudFront-Hash-Algorithm. The cookies expire with the policy: Max-Age is the
+// whole seconds left until p.Expires (Expires is set too, for old clients).
 func (s *Signer) SignedCookies(p Policy, opts CookieOptions) ([]*http.Cookie, error) {
 	if err := p.Validate(); err != nil {
 		return nil, err
-	}
-	if opts.Domain == "" {
-		return nil, fmt.Errorf("%w: cookie domain is required", ErrBadPolicy)
 	}
 	doc := p.AppendJSON(nil)
 	sig, err := s.SignPolicy(doc, p.Expires)
 	if err != nil {
 		return nil, err
 	}
-	path := opts.Path
-	if path == "" {
-		path = "/"
+	path := cmp.Or(opts.Path, "/")
+	same := cmp.Or(opts.SameSite, http.SameSiteLaxMode)
+	now := opts.Now
+	if now.IsZero() {
+		now = time.Now()
 	}
-	same := opts.SameSite
-	if same == 0 {
-		same = http.SameSiteLaxMode
+	maxAge := int(p.Expires.Sub(now) / time.Second)
+	if maxAge <= 0 {
+		return nil, fmt.Errorf("%w: the policy expires before the cookies are set", ErrBadPolicy)
 	}
 	mk := func(name, value string) *http.Cookie {
-		return &http.Cookie{Name: name, Value: value, Domain: opts.Domain, Path: path, Expires: p.Expires.UTC(),
+		return &http.Cookie{Name: name, Value: value, Domain: opts.Domain, Path: path, Expires: p.Expires.UTC(), MaxAge: maxAge,
 			Secure: !opts.Insecure, HttpOnly: !opts.ScriptReadable, SameSite: same}
 	}
 	var out []*http.Cookie

@@ -221,7 +221,20 @@ func TestCookieAttributes(t *testing.T) {
 	if !names["CloudFront-Policy"] || names["CloudFront-Expires"] || len(cs) != 3 {
 		t.Errorf("cookies %v", names)
 	}
-	if _, err := s.SignedCookies(signing.Policy{Resource: "https://d.example/a", Expires: expires}, signing.CookieOptions{}); err == nil {
-		t.Error("cookies without a domain")
+	// The defaults: host-only, Lax, Max-Age up to the policy's expiry.
+	now := expires.Add(-90 * time.Second)
+	cs, err = s.SignedCookies(signing.Policy{Resource: "https://d.example/a", Expires: expires}, signing.CookieOptions{Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cs {
+		line := c.String()
+		if c.Domain != "" || strings.Contains(line, "Domain=") || c.MaxAge != 90 || !strings.Contains(line, "Max-Age=90") ||
+			!strings.Contains(line, "SameSite=Lax") || !strings.Contains(line, "Path=/;") {
+			t.Errorf("default attributes: %s", line)
+		}
+	}
+	if _, err := s.SignedCookies(signing.Policy{Resource: "https://d.example/a", Expires: expires}, signing.CookieOptions{Now: expires}); err == nil {
+		t.Error("cookies set at their expiry")
 	}
 }

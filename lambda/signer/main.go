@@ -50,7 +50,7 @@ func wire(cfg aws.Config, logger *slog.Logger) (*api.Handler, error) {
 		return nil, err
 	}
 	return &api.Handler{Store: st, Keys: keys, Uploads: uploads, Logger: logger,
-		Config: api.Config{CookieDomain: os.Getenv("SIGNET_COOKIE_DOMAIN"), AllowedOrigins: origins(os.Getenv("SIGNET_CORS_ORIGINS"))}}, nil
+		Config: api.Config{CookieDomain: os.Getenv("SIGNET_COOKIE_DOMAIN"), BehindEdge: os.Getenv("SIGNET_BEHIND_EDGE") == "true", AllowedOrigins: origins(os.Getenv("SIGNET_CORS_ORIGINS"))}}, nil
 }
 
 // origins splits the comma-separated SIGNET_CORS_ORIGINS.
