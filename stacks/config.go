@@ -37,8 +37,10 @@ type Config struct {
 	// CertificateArn is an existing ACM certificate in us-east-1 for DomainNames
 	// (signet:certificateArn).
 	CertificateArn string
-	// HostedZoneId and HostedZoneName: a Route 53 zone in which a new certificate for
-	// DomainNames is DNS-validated (signet:hostedZoneId, signet:hostedZoneName).
+	// HostedZoneId and HostedZoneName: the Route 53 zone of DomainNames
+	// (signet:hostedZoneId, signet:hostedZoneName): alias records for each name point
+	// at the distribution, and without CertificateArn a new certificate is
+	// DNS-validated there.
 	HostedZoneId, HostedZoneName string
 	// WebAclArn is an existing CLOUDFRONT-scope web ACL, for example one Firewall
 	// Manager manages (signet:webAclArn). Default: Signet creates one.
@@ -99,6 +101,26 @@ type Config struct {
 	IdentityProviders []identity.IdentityProvider
 	// AdminEmail is the first platform administrator's email (signet:adminEmail).
 	AdminEmail string
+
+	// Behaviors are extra path patterns on the files bucket (signet:behaviors).
+	Behaviors []BehaviorConfig
+	// ErrorPages shows a friendly page for every 403 (signet:errorPages). Default: false.
+	ErrorPages bool
+	// DefaultRootObject served for "/" (signet:defaultRootObject). Default: none.
+	DefaultRootObject string
+	// PriceClass of the distribution (signet:priceClass). Default: "PriceClass_All".
+	PriceClass string
+	// LogFilePrefix of CloudFront's logs (signet:logFilePrefix). Default: "cloudfront/".
+	LogFilePrefix string
+	// OriginVerifyGeneration of the API origin header (signet:originVerifyGeneration);
+	// raise it by one to rotate. Default: 1.
+	OriginVerifyGeneration float64
+	// FirewallManager leaves the web ACL to AWS Firewall Manager and adds the
+	// "<StackName>-FirewallManager" stack (signet:firewallManager). Default: false.
+	FirewallManager bool
+	// FirewallManagerAccount is that stack's account, the Firewall Manager
+	// administrator (signet:firewallManagerAccount). Default: environment-agnostic.
+	FirewallManagerAccount string
 }
 
 // KnownContextKeys are the keys ConfigFromContext reads, found by running it with a
@@ -155,7 +177,8 @@ func NodeContext(app awscdk.App) ContextGetter {
 // ConfigFromContext reads and validates the configuration.
 func ConfigFromContext(get ContextGetter) (Config, error) {
 	cfg := Config{StackName: "Signet", Nag: true, WafRateLimit: 1000, NoncurrentVersionDays: 90, MinimumTlsPolicy: "TLSv1.2_2021",
-		SignerConcurrency: signerapi.DefaultReservedConcurrency, DatabaseMaxCapacity: 4}
+		SignerConcurrency: signerapi.DefaultReservedConcurrency, DatabaseMaxCapacity: 4,
+		PriceClass: "PriceClass_All", LogFilePrefix: "cloudfront/", OriginVerifyGeneration: 1}
 	var errs []string
 	fail := func(key string, v any, format string, args ...any) {
 		errs = append(errs, fmt.Sprintf("context %s=%s: %s", key, show(v), fmt.Sprintf(format, args...)))
@@ -263,6 +286,14 @@ func ConfigFromContext(get ContextGetter) (Config, error) {
 	str("signet:authCertificateArn", &cfg.AuthCertificateArn)
 	identityProviders(get, "signet:identityProviders", &cfg.IdentityProviders, fail)
 	str("signet:adminEmail", &cfg.AdminEmail)
+	behaviorsFromContext(get, "signet:behaviors", &cfg.Behaviors, fail)
+	boolean("signet:errorPages", &cfg.ErrorPages)
+	str("signet:defaultRootObject", &cfg.DefaultRootObject)
+	str("signet:priceClass", &cfg.PriceClass)
+	str("signet:logFilePrefix", &cfg.LogFilePrefix)
+	number("signet:originVerifyGeneration", &cfg.OriginVerifyGeneration)
+	boolean("signet:firewallManager", &cfg.FirewallManager)
+	str("signet:firewallManagerAccount", &cfg.FirewallManagerAccount)
 
 	switch {
 	case cfg.Region == "":
@@ -286,9 +317,6 @@ func ConfigFromContext(get ContextGetter) (Config, error) {
 		}
 		if len(cfg.DomainNames) == 0 {
 			fail("signet:certificateArn", cfg.CertificateArn, "needs signet:domainNames")
-		}
-		if cfg.HostedZoneId != "" {
-			fail("signet:hostedZoneId", cfg.HostedZoneId, "conflicts with signet:certificateArn: give an existing certificate or a zone to validate a new one, not both")
 		}
 	}
 	if (cfg.HostedZoneId == "") != (cfg.HostedZoneName == "") {
@@ -316,6 +344,7 @@ func ConfigFromContext(get ContextGetter) (Config, error) {
 		fail("signet:databaseMaxCapacity", m, "must be from 1 to 256 ACUs in steps of 0.5")
 	}
 	checkSignIn(cfg, fail)
+	checkEdge(cfg, fail)
 	if len(errs) > 0 {
 		return cfg, fmt.Errorf("signet: invalid configuration:\n  %s", strings.Join(errs, "\n  "))
 	}

@@ -39,25 +39,34 @@ type MainStack struct {
 // Deployment is everything NewSignet put in the app.
 type Deployment struct {
 	Config Config
-	// EdgeStack is nil when the main region is us-east-1.
+	// EdgeStack is nil when the main region is us-east-1, and when Firewall Manager
+	// manages the web ACL and there is no custom domain (nothing is left for it).
 	EdgeStack *EdgeStack
 	Main      *MainStack
+	// FirewallManager is set with signet:firewallManager.
+	FirewallManager *FirewallManagerStack
 }
 
 // Stacks lists the deployment's stacks, edge first.
 func (d *Deployment) Stacks() []awscdk.Stack {
-	if d.EdgeStack == nil {
-		return []awscdk.Stack{d.Main.Stack}
+	var out []awscdk.Stack
+	if d.EdgeStack != nil {
+		out = append(out, d.EdgeStack.Stack)
 	}
-	return []awscdk.Stack{d.EdgeStack.Stack, d.Main.Stack}
+	out = append(out, d.Main.Stack)
+	if d.FirewallManager != nil {
+		out = append(out, d.FirewallManager.Stack)
+	}
+	return out
 }
 
 // NewSignet adds Signet's stacks to app.
 func NewSignet(app constructs.Construct, cfg Config) *Deployment {
 	d := &Deployment{Config: cfg}
 	split := cfg.Region != EdgeRegion
+	edgeNeeded := !cfg.FirewallManager || len(cfg.DomainNames) > 0
 	var e *edge.Edge
-	if split {
+	if split && edgeNeeded {
 		es := awscdk.NewStack(app, jsii.String(cfg.StackName+"-Edge"), &awscdk.StackProps{
 			Env: cfg.env(EdgeRegion), CrossRegionReferences: jsii.Bool(true),
 			Description: jsii.String("Signet edge: CloudFront web ACL and certificate (us-east-1)"),
@@ -70,7 +79,7 @@ func NewSignet(app constructs.Construct, cfg Config) *Deployment {
 		Description: jsii.String("Signet: secure file sharing (files bucket, keys, CloudFront)"),
 	})
 	d.Main = &MainStack{Stack: ms}
-	if !split {
+	if !split && edgeNeeded {
 		e = edge.NewEdge(ms, "Edge", cfg.edgeProps(ms))
 		d.Main.Edge = e
 	}
@@ -78,6 +87,9 @@ func NewSignet(app constructs.Construct, cfg Config) *Deployment {
 	// they had when the stack built them itself, so an upgrade replaces nothing.
 	d.Main.Signet = signet.NewSignet(ms, "Default", cfg.signetProps(ms, e))
 	outputs(ms, d.Main.Signet)
+	if cfg.FirewallManager {
+		d.FirewallManager = newFirewallManagerStack(app, cfg)
+	}
 	return d
 }
 
@@ -87,7 +99,7 @@ func outputs(stack awscdk.Stack, s *signet.Signet) {
 	out := func(id string, value *string, description string) {
 		awscdk.NewCfnOutput(stack, jsii.String(id), &awscdk.CfnOutputProps{Value: value, Description: jsii.String(description)})
 	}
-	out("ApiUrl", s.Api.Url, "Signet API base URL")
+	out("ApiUrl", s.ApiUrl, "Signet API base URL, on the files' domain (the distribution serves the API under /api/)")
 	out("Region", stack.Region(), "Region of the user pool and the API")
 	out("UserPoolId", s.UserPool.UserPoolId(), "Cognito user pool id")
 	out("UserPoolClientId", s.UserPoolClient.UserPoolClientId(), "Cognito app client id (public client, PKCE)")
@@ -109,10 +121,12 @@ func (c Config) env(region string) *awscdk.Environment {
 }
 
 func (c Config) edgeProps(scope constructs.Construct) *edge.EdgeProps {
-	p := &edge.EdgeProps{RemovalPolicy: c.removal()}
-	if c.WebAclArn != "" {
+	p := &edge.EdgeProps{RemovalPolicy: c.removal(), WebAclManagedByFirewallManager: c.FirewallManager}
+	switch {
+	case c.FirewallManager:
+	case c.WebAclArn != "":
 		p.WebAclArn = jsii.String(c.WebAclArn)
-	} else {
+	default:
 		p.Firewall = &firewall.WebAclProps{RateLimit: jsii.Number(c.WafRateLimit), BlockAnonymousIps: c.BlockAnonymousIps, RemovalPolicy: c.removal()}
 	}
 	switch {
@@ -121,16 +135,24 @@ func (c Config) edgeProps(scope constructs.Construct) *edge.EdgeProps {
 		p.Certificate = awscertificatemanager.Certificate_FromCertificateArn(scope, jsii.String("Certificate"), jsii.String(c.CertificateArn))
 	case c.HostedZoneId != "":
 		p.DomainNames = *jsii.Strings(c.DomainNames...)
-		p.HostedZone = awsroute53.HostedZone_FromHostedZoneAttributes(scope, jsii.String("Zone"), &awsroute53.HostedZoneAttributes{
-			HostedZoneId: jsii.String(c.HostedZoneId), ZoneName: jsii.String(c.HostedZoneName),
-		})
+		p.HostedZone = c.hostedZone(scope)
 	}
 	return p
 }
 
+// hostedZone imports signet:hostedZoneId into scope's stack once (the edge and the
+// records share it when they are in one stack).
+func (c Config) hostedZone(scope constructs.Construct) awsroute53.IHostedZone {
+	if z, ok := scope.Node().TryFindChild(jsii.String("Zone")).(awsroute53.IHostedZone); ok {
+		return z
+	}
+	return awsroute53.HostedZone_FromHostedZoneAttributes(scope, jsii.String("Zone"), &awsroute53.HostedZoneAttributes{
+		HostedZoneId: jsii.String(c.HostedZoneId), ZoneName: jsii.String(c.HostedZoneName),
+	})
+}
+
 func (c Config) signetProps(scope constructs.Construct, e *edge.Edge) *signet.SignetProps {
 	p := &signet.SignetProps{
-		WebAclArn:                   e.WebAclArn,
 		CorsAllowedOrigins:          *jsii.Strings(c.CorsAllowedOrigins...),
 		EnableIpv6:                  c.EnableIpv6,
 		ObjectLock:                  c.ObjectLock,
@@ -142,6 +164,13 @@ func (c Config) signetProps(scope constructs.Construct, e *edge.Edge) *signet.Si
 	}
 	c.applyScale(p)
 	c.applySignIn(scope, p)
+	c.applyEdge(p)
+	if e != nil {
+		p.WebAclArn = e.WebAclArn
+	}
+	if c.HostedZoneId != "" {
+		p.HostedZone = c.hostedZone(scope)
+	}
 	if c.RedirectHttp {
 		p.ViewerProtocolPolicy = awscloudfront.ViewerProtocolPolicy_REDIRECT_TO_HTTPS
 	}
@@ -150,7 +179,7 @@ func (c Config) signetProps(scope constructs.Construct, e *edge.Edge) *signet.Si
 	}
 	if len(c.DomainNames) > 0 {
 		p.DomainNames = *jsii.Strings(c.DomainNames...)
-		p.Certificate = e.Certificate
+		p.Certificate = e.Certificate // e is set: a custom domain always needs the edge
 		p.MinimumProtocolVersion = awscloudfront.SecurityPolicyProtocol(c.tlsPolicy())
 	}
 	return p

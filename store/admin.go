@@ -62,6 +62,10 @@ var (
 	roleRE       = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,128}$`)
 )
 
+// ReservedPrefixes are the distribution's own paths, never a customer's prefix:
+// "api" is the API's behaviour, "public" where public behaviours may serve.
+var ReservedPrefixes = []string{"api", "public"}
+
 // ReservedRoles are Cognito groups with platform meaning, never granted by a rule.
 var ReservedRoles = []string{"platform-admins"}
 
@@ -76,6 +80,11 @@ func ValidateCustomer(c CustomerRecord) error {
 	}
 	if err := signing.CanonicalPath(c.Prefix); err != nil {
 		errs = append(errs, fmt.Errorf("%w: prefix: %w", ErrInvalid, err))
+	}
+	for _, r := range ReservedPrefixes {
+		if c.Prefix == r || strings.HasPrefix(c.Prefix, r+"/") {
+			errs = append(errs, fmt.Errorf("%w: prefix must not start with %q: the distribution serves %s/ without signatures or to the API", ErrInvalid, r, r))
+		}
 	}
 	return errors.Join(errs...)
 }

@@ -58,10 +58,13 @@ func TestAdministration(t *testing.T) {
 		}
 	}
 	for name, c := range map[string]store.CustomerRecord{
-		"bad id":      {ID: "Acme!", DisplayName: "x", Prefix: "p"},
-		"bad prefix":  {ID: "ok", DisplayName: "x", Prefix: "../p"},
-		"empty name":  {ID: "ok", DisplayName: " ", Prefix: "p"},
-		"NUL in name": {ID: "ok", DisplayName: "a\x00", Prefix: "p"},
+		"bad id":       {ID: "Acme!", DisplayName: "x", Prefix: "p"},
+		"bad prefix":   {ID: "ok", DisplayName: "x", Prefix: "../p"},
+		"empty name":   {ID: "ok", DisplayName: " ", Prefix: "p"},
+		"NUL in name":  {ID: "ok", DisplayName: "a\x00", Prefix: "p"},
+		"api prefix":   {ID: "ok", DisplayName: "x", Prefix: "api/ok"},
+		"public":       {ID: "ok", DisplayName: "x", Prefix: "public"},
+		"under public": {ID: "ok", DisplayName: "x", Prefix: "public/ok"},
 	} {
 		if err := s.CreateCustomer(ctx, root, c); !errors.Is(err, store.ErrInvalid) {
 			t.Errorf("%s: %v", name, err)

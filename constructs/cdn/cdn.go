@@ -29,7 +29,9 @@
 package cdn
 
 import (
+	"maps"
 	"net/http"
+	"slices"
 	"regexp"
 	"strings"
 
@@ -66,6 +68,23 @@ type Behavior struct {
 	CachePolicy awscloudfront.ICachePolicy
 }
 
+// ApiBehavior serves an API origin under PathPattern on the files' domain, so the
+// files, the API (and a web page) share one origin and the API's cookies reach
+// CloudFront: all methods, caching disabled, the managed AllViewerExceptHostHeader
+// origin request policy (the viewer's Authorization, query string and cookies
+// forwarded, its Host not: API Gateway answers only to its own name), no signature
+// (the API authenticates its callers itself).
+type ApiBehavior struct {
+	// Origin is the API, for example awscloudfrontorigins.NewRestApiOrigin with the
+	// secret origin header (package originverify). Required.
+	Origin awscloudfront.IOrigin
+	// PathPattern. Default: DefaultApiPathPattern.
+	PathPattern *string
+}
+
+// DefaultApiPathPattern is where the API is served.
+const DefaultApiPathPattern = "/api/*"
+
 // DistributionProps configures the distribution. Bucket is required; every other
 // field has a secure default.
 type DistributionProps struct {
@@ -96,6 +115,8 @@ type DistributionProps struct {
 	CachePolicy awscloudfront.ICachePolicy
 	// AdditionalBehaviors maps path patterns to behaviours. Default: none.
 	AdditionalBehaviors map[string]*Behavior
+	// Api serves an API origin on the distribution. Default: none.
+	Api *ApiBehavior
 	// ViewerProtocolPolicy is HTTPS_ONLY (default) or REDIRECT_TO_HTTPS.
 	ViewerProtocolPolicy awscloudfront.ViewerProtocolPolicy
 	// DomainNames are alternate domain names; they need Certificate. Default: none.
@@ -220,6 +241,14 @@ func ValidateDistributionProps(props *DistributionProps) error {
 		}
 		checkMethods("AdditionalBehaviors["+pattern+"].AllowedMethods", b.AllowedMethods)
 	}
+	if a := props.Api; a != nil {
+		if a.Origin == nil {
+			c.Fail("Api.Origin", nil, "is required")
+		}
+		if p := apiPattern(a); props.AdditionalBehaviors[p] != nil {
+			c.Fail("AdditionalBehaviors", p, "is the API's path pattern")
+		}
+	}
 	switch props.ViewerProtocolPolicy {
 	case "", awscloudfront.ViewerProtocolPolicy_HTTPS_ONLY, awscloudfront.ViewerProtocolPolicy_REDIRECT_TO_HTTPS:
 	default:
@@ -301,7 +330,9 @@ func NewDistribution(scope constructs.Construct, id string, props *DistributionP
 	d := &Distribution{Construct: constructs.NewConstruct(scope, jsii.String(id))}
 	origin := d.addOrigin(props)
 	d.addResponseHeadersPolicy(props)
-	d.Distribution = awscloudfront.NewDistribution(d.Construct, jsii.String("Distribution"), d.distributionProps(props, origin))
+	defaultBehavior, base := d.behaviors(props, origin)
+	d.Distribution = awscloudfront.NewDistribution(d.Construct, jsii.String("Distribution"), d.distributionProps(props, defaultBehavior))
+	d.addBehaviors(props, base)
 	d.DistributionArn = d.Distribution.DistributionArn()
 	d.DomainName = d.Distribution.DistributionDomainName()
 	d.grantOriginAccess(props)
@@ -379,18 +410,16 @@ func (d *Distribution) addResponseHeadersPolicy(props *DistributionProps) {
 	})
 }
 
-// distributionProps are the distribution's settings: its behaviours, HTTP/2 and 3,
+// distributionProps are the distribution's settings: its default behaviour, HTTP/2 and 3,
 // the custom domain, error pages and access logs.
-func (d *Distribution) distributionProps(props *DistributionProps, origin awscloudfront.IOrigin) *awscloudfront.DistributionProps {
+func (d *Distribution) distributionProps(props *DistributionProps, defaultBehavior *awscloudfront.BehaviorOptions) *awscloudfront.DistributionProps {
 	comment := props.Comment
 	if comment == nil {
 		comment = jsii.String("Signet file distribution")
 	}
-	defaultBehavior, additional := d.behaviors(props, origin)
 	dp := &awscloudfront.DistributionProps{
 		Comment:             comment,
 		DefaultBehavior:     defaultBehavior,
-		AdditionalBehaviors: additional,
 		HttpVersion:         awscloudfront.HttpVersion_HTTP2_AND_3,
 		EnableIpv6:          jsii.Bool(props.EnableIpv6),
 		DefaultRootObject:   props.DefaultRootObject,
@@ -416,9 +445,8 @@ type behaviorBase struct {
 	groups  []awscloudfront.IKeyGroup
 }
 
-// behaviors builds the default behaviour, described by the distribution's own props,
-// and the additional ones by path pattern (nil when there are none).
-func (d *Distribution) behaviors(props *DistributionProps, origin awscloudfront.IOrigin) (*awscloudfront.BehaviorOptions, *map[string]*awscloudfront.BehaviorOptions) {
+// behaviors builds the default behaviour, described by the distribution's own props.
+func (d *Distribution) behaviors(props *DistributionProps, origin awscloudfront.IOrigin) (*awscloudfront.BehaviorOptions, *behaviorBase) {
 	viewer := props.ViewerProtocolPolicy
 	if viewer == "" {
 		viewer = awscloudfront.ViewerProtocolPolicy_HTTPS_ONLY
@@ -431,15 +459,37 @@ func (d *Distribution) behaviors(props *DistributionProps, origin awscloudfront.
 		}
 	}
 	base := &behaviorBase{origin: origin, viewer: viewer, headers: d.ResponseHeadersPolicy, methods: methods, groups: props.TrustedKeyGroups}
-	defaultBehavior := base.options(&Behavior{Public: props.Public, CachePolicy: props.CachePolicy})
-	if len(props.AdditionalBehaviors) == 0 {
-		return defaultBehavior, nil
+	return base.options(&Behavior{Public: props.Public, CachePolicy: props.CachePolicy}), base
+}
+
+// addBehaviors adds the API's behaviour first and then the additional ones in the
+// order of their patterns: CloudFront tries behaviours in order, and a Go map has
+// none, so a fixed order keeps the template (and the snapshot) the same every synth.
+func (d *Distribution) addBehaviors(props *DistributionProps, base *behaviorBase) {
+	if a := props.Api; a != nil {
+		d.Distribution.AddBehavior(jsii.String(apiPattern(a)), a.Origin, &awscloudfront.AddBehaviorOptions{
+			ViewerProtocolPolicy:  base.viewer,
+			AllowedMethods:        awscloudfront.AllowedMethods_ALLOW_ALL(),
+			CachePolicy:           awscloudfront.CachePolicy_CACHING_DISABLED(),
+			OriginRequestPolicy:   awscloudfront.OriginRequestPolicy_ALL_VIEWER_EXCEPT_HOST_HEADER(),
+			ResponseHeadersPolicy: base.headers,
+			Compress:              jsii.Bool(true),
+		})
 	}
-	additional := map[string]*awscloudfront.BehaviorOptions{}
-	for pattern, b := range props.AdditionalBehaviors {
-		additional[pattern] = base.options(b)
+	for _, pattern := range slices.Sorted(maps.Keys(props.AdditionalBehaviors)) {
+		o := base.options(props.AdditionalBehaviors[pattern])
+		d.Distribution.AddBehavior(jsii.String(pattern), o.Origin, &awscloudfront.AddBehaviorOptions{
+			ViewerProtocolPolicy: o.ViewerProtocolPolicy, AllowedMethods: o.AllowedMethods, CachePolicy: o.CachePolicy,
+			ResponseHeadersPolicy: o.ResponseHeadersPolicy, Compress: o.Compress, TrustedKeyGroups: o.TrustedKeyGroups,
+		})
 	}
-	return defaultBehavior, &additional
+}
+
+func apiPattern(a *ApiBehavior) string {
+	if a.PathPattern != nil {
+		return *a.PathPattern
+	}
+	return DefaultApiPathPattern
 }
 
 // options is b on top of the shared settings: private unless b is public, trusting

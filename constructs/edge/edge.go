@@ -28,6 +28,9 @@ const Region = "us-east-1"
 type EdgeProps struct {
 	// WebAclArn of an existing CLOUDFRONT-scope web ACL. Default: a new firewall.WebAcl.
 	WebAclArn *string
+	// WebAclManagedByFirewallManager creates no web ACL: AWS Firewall Manager
+	// associates one with the distribution (package firewallmanager). Default: false.
+	WebAclManagedByFirewallManager bool
 	// Firewall configures the new web ACL (ignored with WebAclArn). Default: the
 	// firewall package's defaults.
 	Firewall *firewall.WebAclProps
@@ -48,7 +51,7 @@ type Edge struct {
 	constructs.Construct
 	// Firewall is nil when WebAclArn named an existing web ACL.
 	Firewall *firewall.WebAcl
-	// WebAclArn is the created or given web ACL.
+	// WebAclArn is the created or given web ACL; nil when Firewall Manager manages it.
 	WebAclArn *string
 	// Certificate is nil without DomainNames.
 	Certificate awscertificatemanager.ICertificate
@@ -66,6 +69,9 @@ func ValidateEdgeProps(props *EdgeProps) error {
 	if props.Certificate != nil && len(props.DomainNames) == 0 {
 		c.Fail("DomainNames", props.DomainNames, "are required with a Certificate")
 	}
+	if props.WebAclManagedByFirewallManager && props.WebAclArn != nil {
+		c.Fail("WebAclArn", *props.WebAclArn, "conflicts with WebAclManagedByFirewallManager; set one")
+	}
 	if props.WebAclArn != nil && props.Firewall != nil {
 		c.Fail("Firewall", "set", "configures a new web ACL and cannot be combined with WebAclArn")
 	}
@@ -81,7 +87,7 @@ func NewEdge(scope constructs.Construct, id string, props *EdgeProps) *Edge {
 	}
 	c := constructs.NewConstruct(scope, jsii.String(id))
 	e := &Edge{Construct: c, WebAclArn: props.WebAclArn}
-	if e.WebAclArn == nil {
+	if e.WebAclArn == nil && !props.WebAclManagedByFirewallManager {
 		fw := props.Firewall
 		if fw == nil {
 			fw = &firewall.WebAclProps{}

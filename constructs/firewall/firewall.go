@@ -66,6 +66,19 @@ type WebAclProps struct {
 	LogKey awskms.IKey
 	// RemovalPolicy of the log group and the created key. Default: RETAIN.
 	RemovalPolicy awscdk.RemovalPolicy
+	// RequiredHeader blocks, before any other rule, every request that does not carry
+	// the header with one of the values: the API's regional web ACL requires the
+	// secret header CloudFront adds (package originverify), so the execute-api host
+	// cannot be used to go around the edge. Every request then comes from a CloudFront
+	// address, so the per-IP rate rule is left out (the edge web ACL rate-limits by the
+	// viewer's address). Default: none.
+	RequiredHeader *RequiredHeader
+}
+
+// RequiredHeader is a header every request must carry with one of Values.
+type RequiredHeader struct {
+	Name   string
+	Values []*string
 }
 
 // WebAcl is the web ACL and its logging.
@@ -81,12 +94,45 @@ type WebAcl struct {
 // ValidateWebAclProps checks props without building anything.
 func ValidateWebAclProps(props *WebAclProps) error {
 	c := propcheck.Checker{Construct: "firewall"}
-	if props != nil && props.RateLimit != nil {
+	if props == nil {
+		props = &WebAclProps{}
+	}
+	if h := props.RequiredHeader; h != nil {
+		if h.Name == "" || len(h.Values) == 0 || len(h.Values) > 2 {
+			c.Fail("RequiredHeader", h.Name, "needs a header name and one or two values")
+		}
+		if props.RateLimit != nil {
+			c.Fail("RateLimit", *props.RateLimit, "has no effect with RequiredHeader: every request comes from a CloudFront address")
+		}
+		if !props.Regional {
+			c.Fail("RequiredHeader", h.Name, "applies to a REGIONAL web ACL behind CloudFront; set Regional")
+		}
+	}
+	if props.RateLimit != nil {
 		if r := *props.RateLimit; r < 100 || r > 2e9 || r != float64(int64(r)) {
 			c.Fail("RateLimit", r, "must be a whole number from 100 to 2000000000 requests per 5 minutes")
 		}
 	}
 	return c.Err()
+}
+
+// notHeader matches a request whose header h.Name equals none of h.Values (exactly,
+// no transformation).
+func notHeader(h *RequiredHeader) *awswafv2.CfnWebACL_StatementProperty {
+	var matches []any
+	for _, v := range h.Values {
+		matches = append(matches, &awswafv2.CfnWebACL_StatementProperty{ByteMatchStatement: &awswafv2.CfnWebACL_ByteMatchStatementProperty{
+			FieldToMatch:         &awswafv2.CfnWebACL_FieldToMatchProperty{SingleHeader: map[string]any{"Name": h.Name}},
+			PositionalConstraint: jsii.String("EXACTLY"),
+			SearchString:         v,
+			TextTransformations:  &[]any{&awswafv2.CfnWebACL_TextTransformationProperty{Priority: jsii.Number(0), Type: jsii.String("NONE")}},
+		}})
+	}
+	inner := matches[0].(*awswafv2.CfnWebACL_StatementProperty)
+	if len(matches) > 1 {
+		inner = &awswafv2.CfnWebACL_StatementProperty{OrStatement: &awswafv2.CfnWebACL_OrStatementProperty{Statements: &matches}}
+	}
+	return &awswafv2.CfnWebACL_StatementProperty{NotStatement: &awswafv2.CfnWebACL_NotStatementProperty{Statement: inner}}
 }
 
 // checkRegion rejects a CLOUDFRONT-scope web ACL in a stack outside us-east-1.
@@ -148,17 +194,22 @@ func NewWebAcl(scope constructs.Construct, id string, props *WebAclProps) *WebAc
 			},
 		}, false)
 	}
+	if h := props.RequiredHeader; h != nil {
+		add("RequireOriginHeader", notHeader(h), true)
+	}
 	groups := ManagedRuleGroupNames(props.BlockAnonymousIps)
 	for _, name := range groups[:len(groups)-2] {
 		managed(name)
 	}
-	add("RateLimitPerIp", &awswafv2.CfnWebACL_StatementProperty{
-		RateBasedStatement: &awswafv2.CfnWebACL_RateBasedStatementProperty{
-			Limit:               jsii.Number(limit),
-			AggregateKeyType:    jsii.String("IP"),
-			EvaluationWindowSec: jsii.Number(300),
-		},
-	}, true)
+	if props.RequiredHeader == nil {
+		add("RateLimitPerIp", &awswafv2.CfnWebACL_StatementProperty{
+			RateBasedStatement: &awswafv2.CfnWebACL_RateBasedStatementProperty{
+				Limit:               jsii.Number(limit),
+				AggregateKeyType:    jsii.String("IP"),
+				EvaluationWindowSec: jsii.Number(300),
+			},
+		}, true)
+	}
 	for _, name := range groups[len(groups)-2:] {
 		managed(name)
 	}
@@ -202,15 +253,20 @@ func NewWebAcl(scope constructs.Construct, id string, props *WebAclProps) *WebAc
 		Retention:     retention,
 		RemovalPolicy: removal,
 	})
+	// Viewers' signed cookies and authorization headers are credentials, and so is the
+	// origin header.
+	redacted := &[]any{
+		&awswafv2.CfnLoggingConfiguration_FieldToMatchProperty{SingleHeader: map[string]any{"Name": "cookie"}},
+		&awswafv2.CfnLoggingConfiguration_FieldToMatchProperty{SingleHeader: map[string]any{"Name": "authorization"}},
+		&awswafv2.CfnLoggingConfiguration_FieldToMatchProperty{QueryString: map[string]any{}},
+	}
+	if h := props.RequiredHeader; h != nil {
+		*redacted = append(*redacted, &awswafv2.CfnLoggingConfiguration_FieldToMatchProperty{SingleHeader: map[string]any{"Name": h.Name}})
+	}
 	logging := awswafv2.NewCfnLoggingConfiguration(c, jsii.String("Logging"), &awswafv2.CfnLoggingConfigurationProps{
 		ResourceArn:           w.Arn,
 		LogDestinationConfigs: &[]any{logGroupArn},
-		// Viewers' signed cookies and authorization headers are credentials.
-		RedactedFields: &[]any{
-			&awswafv2.CfnLoggingConfiguration_FieldToMatchProperty{SingleHeader: map[string]any{"Name": "cookie"}},
-			&awswafv2.CfnLoggingConfiguration_FieldToMatchProperty{SingleHeader: map[string]any{"Name": "authorization"}},
-			&awswafv2.CfnLoggingConfiguration_FieldToMatchProperty{QueryString: map[string]any{}},
-		},
+		RedactedFields:        redacted,
 	})
 	logging.Node().AddDependency(w.LogGroup)
 	return w

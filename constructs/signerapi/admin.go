@@ -70,7 +70,7 @@ func (a *SignerApi) addAdmin(props *SignerApiProps, removal awscdk.RemovalPolicy
 	}))
 	props.Database.AddLambdaEndpoint()
 
-	admin := a.Api.Root().AddResource(jsii.String("admin"), nil)
+	admin := a.Root.AddResource(jsii.String("admin"), nil)
 	admin.AddResource(jsii.String("{proxy+}"), nil).AddMethod(jsii.String("ANY"),
 		awsapigateway.NewLambdaIntegration(a.Admin.Function, nil),
 		&awsapigateway.MethodOptions{Authorizer: authorizer, AuthorizationType: awsapigateway.AuthorizationType_COGNITO})

@@ -43,6 +43,7 @@ import (
 	"github.com/signet-cdk/signet/constructs/gofunction"
 	"github.com/signet-cdk/signet/constructs/internal/nag"
 	"github.com/signet-cdk/signet/constructs/internal/propcheck"
+	"github.com/signet-cdk/signet/constructs/originverify"
 	"github.com/signet-cdk/signet/constructs/signingkeys"
 )
 
@@ -79,8 +80,21 @@ type SignerApiProps struct {
 	ThrottleRate, ThrottleBurst *float64
 	// WebAclArn is an existing REGIONAL web ACL. Default: a new one.
 	WebAclArn *string
-	// CookieDomain for signed cookies. Default: the distribution domain.
+	// CookieDomain widens the signed cookies to a parent domain (".example.com").
+	// Default: none, host-only cookies for the host that served the answer (the
+	// distribution's, with the API behind it).
 	CookieDomain *string
+	// OriginVerify puts the API behind the distribution: the regional web ACL blocks
+	// every request without its header (before any other rule; the per-IP rate rule
+	// is left to the edge web ACL, since every request then comes from CloudFront),
+	// and the signer reads the viewer's address from X-Forwarded-For
+	// (SIGNET_BEHIND_EDGE). Ignored with WebAclArn, whose rules are the caller's.
+	// Default: none, the API is called on its execute-api name.
+	OriginVerify *originverify.OriginVerify
+	// LinkErrorPage, HTML served without authorization at GET /api/pages/link-error
+	// (a mock integration, no Lambda): the page the distribution shows for an expired
+	// or invalid link. Default: none.
+	LinkErrorPage *string
 	// RemovalPolicy of log groups and the created WAF key. Default: RETAIN.
 	RemovalPolicy awscdk.RemovalPolicy
 	// CorsAllowedOrigins are https origins of web apps that call the API from the
@@ -118,9 +132,18 @@ type SignerApi struct {
 	Directory *gofunction.GoFunction
 	AccessLog awslogs.LogGroup
 	Firewall  *firewall.WebAcl
-	// Url is the stage's invoke URL.
+	// Root is the /api resource every route is under: the distribution serves the API
+	// under /api/*, and CloudFront passes the path on as it is.
+	Root awsapigateway.IResource
+	// Url is the API's base URL on the execute-api name: the stage's URL and "api/".
 	Url *string
 }
+
+// StageName is the API's one stage.
+const StageName = "v1"
+
+// LinkErrorPagePath is where LinkErrorPage is served, on the distribution too.
+const LinkErrorPagePath = "/api/pages/link-error"
 
 // ValidateSignerApiProps checks props without building anything.
 func ValidateSignerApiProps(props *SignerApiProps) error {
@@ -189,6 +212,9 @@ func NewSignerApi(scope constructs.Construct, id string, props *SignerApiProps) 
 		a.addAdmin(props, removal, m.authorizer)
 	}
 	a.addFirewall(props, removal)
+	if props.LinkErrorPage != nil {
+		a.addLinkErrorPage(*props.LinkErrorPage)
+	}
 	a.suppressFindings(props)
 	return a
 }
@@ -229,6 +255,9 @@ func signerEnvironment(props *SignerApiProps) map[string]*string {
 	}
 	if props.CookieDomain != nil {
 		env["SIGNET_COOKIE_DOMAIN"] = props.CookieDomain
+	}
+	if props.OriginVerify != nil {
+		env["SIGNET_BEHIND_EDGE"] = jsii.String("true")
 	}
 	if len(props.CorsAllowedOrigins) > 0 {
 		env["SIGNET_CORS_ORIGINS"] = awscdk.Fn_Join(jsii.String(","), &props.CorsAllowedOrigins)
@@ -277,7 +306,8 @@ func (a *SignerApi) addRestApi(props *SignerApiProps, removal awscdk.RemovalPoli
 		DisableExecuteApiEndpoint:   jsii.Bool(false),
 		DeployOptions:               a.stageOptions(props),
 	})
-	a.Url = a.Api.Url()
+	a.Root = a.Api.Root().AddResource(jsii.String("api"), nil)
+	a.Url = awscdk.Fn_Join(jsii.String(""), &[]*string{a.Api.Url(), jsii.String("api/")})
 }
 
 // corsPreflight answers browser preflights from origins, or is nil without them.
@@ -307,7 +337,7 @@ func (a *SignerApi) stageOptions(props *SignerApiProps) *awsapigateway.StageOpti
 		burst = props.ThrottleBurst
 	}
 	return &awsapigateway.StageOptions{
-		StageName:            jsii.String("v1"),
+		StageName:            jsii.String(StageName),
 		ThrottlingRateLimit:  rate,
 		ThrottlingBurstLimit: burst,
 		TracingEnabled:       jsii.Bool(true),
@@ -346,7 +376,7 @@ func (a *SignerApi) addRoutes(props *SignerApiProps) *methodDefaults {
 		}),
 	}
 	downloads, uploads, complete := a.addRequestModels()
-	root := a.Api.Root()
+	root := a.Root
 	m.add(root.AddResource(jsii.String("downloads"), nil), "POST", downloads, nil)
 	up := root.AddResource(jsii.String("uploads"), nil)
 	m.add(up, "POST", uploads, nil)
@@ -431,13 +461,43 @@ func enumSchema(values ...any) *awsapigateway.JsonSchema {
 func (a *SignerApi) addFirewall(props *SignerApiProps, removal awscdk.RemovalPolicy) {
 	webAcl := props.WebAclArn
 	if webAcl == nil {
-		a.Firewall = firewall.NewWebAcl(a.Construct, "Firewall", &firewall.WebAclProps{Regional: true, RemovalPolicy: removal})
+		fw := &firewall.WebAclProps{Regional: true, RemovalPolicy: removal}
+		if o := props.OriginVerify; o != nil {
+			fw.RequiredHeader = &firewall.RequiredHeader{Name: o.HeaderName, Values: o.AcceptedValues}
+		}
+		a.Firewall = firewall.NewWebAcl(a.Construct, "Firewall", fw)
 		webAcl = a.Firewall.Arn
 	}
 	awswafv2.NewCfnWebACLAssociation(a.Construct, jsii.String("WebAclAssociation"), &awswafv2.CfnWebACLAssociationProps{
 		ResourceArn: a.Api.DeploymentStage().StageArn(),
 		WebAclArn:   webAcl,
 	})
+}
+
+// addLinkErrorPage serves page at LinkErrorPagePath from API Gateway itself (a mock
+// integration: no Lambda, no bucket objects), with no authorizer: CloudFront fetches
+// it as the error page for a refused link, with no token.
+func (a *SignerApi) addLinkErrorPage(page string) {
+	pages := a.Root.AddResource(jsii.String("pages"), nil)
+	method := pages.AddResource(jsii.String("link-error"), nil).AddMethod(jsii.String("GET"), awsapigateway.NewMockIntegration(&awsapigateway.IntegrationOptions{
+		RequestTemplates: &map[string]*string{"application/json": jsii.String(`{"statusCode": 200}`)},
+		IntegrationResponses: &[]*awsapigateway.IntegrationResponse{{
+			StatusCode:         jsii.String("200"),
+			ResponseTemplates:  &map[string]*string{"text/html": jsii.String(page)},
+			ResponseParameters: &map[string]*string{"method.response.header.Content-Type": jsii.String("'text/html; charset=utf-8'"), "method.response.header.Cache-Control": jsii.String("'max-age=300'")},
+		}},
+		PassthroughBehavior: awsapigateway.PassthroughBehavior_NEVER,
+	}), &awsapigateway.MethodOptions{
+		AuthorizationType: awsapigateway.AuthorizationType_NONE,
+		MethodResponses: &[]*awsapigateway.MethodResponse{{
+			StatusCode:         jsii.String("200"),
+			ResponseParameters: &map[string]*bool{"method.response.header.Content-Type": jsii.Bool(true), "method.response.header.Cache-Control": jsii.Bool(true)},
+		}},
+	})
+	nag.Suppress(method, false, append([]nag.Rule{
+		{ID: "AwsSolutions-APIG4", Reason: "a static error page (mock integration) that CloudFront fetches without a token; it reads and returns nothing else"},
+		{ID: "AwsSolutions-COG4", Reason: "a static error page (mock integration) that CloudFront fetches without a token; it reads and returns nothing else"},
+	})...)
 }
 
 // suppressInvokePermissions accepts CT.LAMBDA.PR.2 on the permissions

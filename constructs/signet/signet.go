@@ -25,14 +25,19 @@
 package signet
 
 import (
+	"cmp"
+	"fmt"
+
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscertificatemanager"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfront"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfrontorigins"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscognito"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsroute53"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsroute53targets"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -43,7 +48,10 @@ import (
 	"github.com/signet-cdk/signet/constructs/edge"
 	"github.com/signet-cdk/signet/constructs/firewall"
 	"github.com/signet-cdk/signet/constructs/identity"
+	"github.com/signet-cdk/signet/constructs/firewallmanager"
+	"github.com/signet-cdk/signet/constructs/internal/nag"
 	"github.com/signet-cdk/signet/constructs/internal/propcheck"
+	"github.com/signet-cdk/signet/constructs/originverify"
 	"github.com/signet-cdk/signet/constructs/keys"
 	"github.com/signet-cdk/signet/constructs/signerapi"
 	"github.com/signet-cdk/signet/constructs/signingkeys"
@@ -65,9 +73,39 @@ type SignetProps struct {
 	// Certificate for DomainNames, in us-east-1. Default: in a us-east-1 stack, a new
 	// certificate DNS-validated in HostedZone; required with DomainNames elsewhere.
 	Certificate awscertificatemanager.ICertificate
-	// HostedZone, an existing Route 53 zone for DomainNames, in which a new certificate
-	// is DNS-validated (us-east-1 stacks). Default: none.
+	// HostedZone, an existing Route 53 zone for DomainNames: alias A records (and AAAA
+	// with EnableIpv6) for each name point at the distribution, and in a us-east-1
+	// stack a new certificate is DNS-validated there. Every name must be in the zone.
+	// Default: none (point the names at DomainName yourself).
 	HostedZone awsroute53.IHostedZone
+	// WebAclManagedByFirewallManager leaves the distribution's web ACL to AWS Firewall
+	// Manager (package firewallmanager, deployed in the organisation's Firewall Manager
+	// administrator account): no web ACL is created or set, and the distribution
+	// carries the tag the Firewall Manager policy selects. Default: false.
+	WebAclManagedByFirewallManager bool
+
+	// OriginVerifyGeneration of the secret header CloudFront sends to the API (package
+	// originverify); raise it by one to rotate the value. Default: 1.
+	OriginVerifyGeneration *float64
+	// AdditionalBehaviors are extra path patterns on the files bucket (private unless
+	// a behaviour is Public: a public one must not cover customers/ or /api/*).
+	// Default: none.
+	AdditionalBehaviors map[string]*cdn.Behavior
+	// ErrorPages shows a friendly page (ErrorPageHtml, served by the API at
+	// signerapi.LinkErrorPagePath, no signature needed, no file exposed) for every 403:
+	// an expired, tampered or unsigned link. CloudFront applies custom error responses
+	// to every behaviour, so the API's own 403 answers become that page too (status
+	// kept; Signet's client reports them by status). Default: false (CloudFront's XML
+	// error).
+	ErrorPages bool
+	// ErrorPageHtml is the page ErrorPages shows. Default: DefaultErrorPageHtml.
+	ErrorPageHtml *string
+	// DefaultRootObject is served for "/" (signed like every file). Default: none.
+	DefaultRootObject *string
+	// PriceClass of the distribution. Default: PRICE_CLASS_ALL.
+	PriceClass awscloudfront.PriceClass
+	// LogFilePrefix of CloudFront's standard logs in LogBucket. Default: "cloudfront/".
+	LogFilePrefix *string
 
 	// Vpc, an existing VPC for the database and the Lambdas. Signet adds no endpoints
 	// or routes to a VPC it did not create: the subnets must reach SSM, Secrets
@@ -187,10 +225,30 @@ type Signet struct {
 	// SignedDomain is the domain signed URLs point at: the first of DomainNames, or
 	// the distribution's.
 	SignedDomain *string
+	// ApiUrl is the API's base URL on the distribution: https://<SignedDomain>/api/.
+	ApiUrl *string
+	// OriginVerify is the secret header CloudFront sends to the API.
+	OriginVerify *originverify.OriginVerify
+	// Records are the alias records for DomainNames in HostedZone (A, and AAAA with
+	// IPv6); nil without HostedZone.
+	Records []awsroute53.RecordSet
 	// AuthUrl is the sign-in base URL (Identity.AuthUrl): the custom auth domain's,
 	// else the Cognito domain's; nil when Signet made no domain.
 	AuthUrl *string
 }
+
+// DefaultErrorPageHtml is the page ErrorPages shows: no script, no resource, nothing
+// about the request (the link is not echoed).
+const DefaultErrorPageHtml = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>This link does not open a file</title>
+<style>body{font-family:system-ui,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1rem;line-height:1.5;color:#222}</style>
+</head><body>
+<h1>This link does not open a file</h1>
+<p>The link has expired, was changed, or was not made for you. Links to shared files work for a limited time only.</p>
+<p>Ask the person who shared the file for a new link, or sign in and download it again.</p>
+</body></html>
+`
 
 // NewSignet builds the system in scope.
 func NewSignet(scope constructs.Construct, id string, props *SignetProps) *Signet {
@@ -203,14 +261,16 @@ func NewSignet(scope constructs.Construct, id string, props *SignetProps) *Signe
 	removal := propcheck.RemovalOrRetain(props.RemovalPolicy)
 	s.buildEdge(props, removal)
 	s.buildStorage(props, removal)
-	s.buildDistribution(props)
 	s.buildDatabase(props, removal)
 	s.buildIdentity(props, removal)
 	s.buildApi(props, removal)
+	s.buildDistribution(props)
+	s.buildRecords(props)
 	s.SignedDomain = s.Cdn.DomainName
 	if len(props.DomainNames) > 0 {
 		s.SignedDomain = props.DomainNames[0]
 	}
+	s.ApiUrl = awscdk.Fn_Join(jsii.String(""), &[]*string{jsii.String("https://"), s.SignedDomain, jsii.String("/api/")})
 	s.SigningKeys.AddDistributionDomain(s.SignedDomain)
 	return s
 }
@@ -220,10 +280,12 @@ func NewSignet(scope constructs.Construct, id string, props *SignetProps) *Signe
 func (s *Signet) buildEdge(props *SignetProps, removal awscdk.RemovalPolicy) {
 	s.WebAclArn = props.WebAclArn
 	needCert := len(props.DomainNames) > 0 && props.Certificate == nil
-	if s.WebAclArn != nil && !needCert {
+	needAcl := s.WebAclArn == nil && !props.WebAclManagedByFirewallManager
+	if !needAcl && !needCert {
 		return
 	}
 	s.Edge = edge.NewEdge(s.Construct, "Edge", &edge.EdgeProps{WebAclArn: props.WebAclArn, Firewall: props.Firewall,
+		WebAclManagedByFirewallManager: props.WebAclManagedByFirewallManager,
 		DomainNames: props.DomainNames, Certificate: props.Certificate, HostedZone: props.HostedZone, RemovalPolicy: removal})
 	s.WebAclArn = s.Edge.WebAclArn
 }
@@ -270,31 +332,83 @@ func (s *Signet) buildStorage(props *SignetProps, removal awscdk.RemovalPolicy) 
 }
 
 // buildDistribution creates CloudFront in front of the bucket, trusting the signing
-// keys' key group, with the exact-ARN origin access statements.
+// keys' key group, with the exact-ARN origin access statements, and the API under
+// /api/* with the secret origin header.
 func (s *Signet) buildDistribution(props *SignetProps) {
-	viewer := props.ViewerProtocolPolicy
-	if viewer == "" {
-		viewer = awscloudfront.ViewerProtocolPolicy_HTTPS_ONLY
-	}
+	viewer := cmp.Or(props.ViewerProtocolPolicy, awscloudfront.ViewerProtocolPolicy_HTTPS_ONLY)
 	dp := &cdn.DistributionProps{
 		Bucket:               s.Bucket,
 		BucketKey:            s.BucketKey,
 		LogBucket:            s.LogBucket,
+		LogFilePrefix:        props.LogFilePrefix,
 		ViewerProtocolPolicy: viewer,
 		EnableIpv6:           props.EnableIpv6,
 		WebAclArn:            s.WebAclArn,
 		TrustedKeyGroups:     []awscloudfront.IKeyGroup{s.SigningKeys.KeyGroup},
 		OriginShieldRegion:   props.OriginShieldRegion,
+		AdditionalBehaviors:  props.AdditionalBehaviors,
+		DefaultRootObject:    props.DefaultRootObject,
+		PriceClass:           props.PriceClass,
+		Api:                  &cdn.ApiBehavior{Origin: s.apiOrigin()},
+	}
+	if props.ErrorPages {
+		dp.ErrorResponses = []*awscloudfront.ErrorResponse{{
+			HttpStatus: jsii.Number(403), ResponseHttpStatus: jsii.Number(403),
+			ResponsePagePath: jsii.String(signerapi.LinkErrorPagePath), Ttl: awscdk.Duration_Seconds(jsii.Number(60)),
+		}}
 	}
 	if len(props.DomainNames) > 0 {
 		dp.DomainNames = props.DomainNames
 		dp.Certificate = s.certificate(props)
-		dp.MinimumProtocolVersion = props.MinimumProtocolVersion
-		if dp.MinimumProtocolVersion == "" {
-			dp.MinimumProtocolVersion = awscloudfront.SecurityPolicyProtocol_TLS_V1_2_2021
-		}
+		dp.MinimumProtocolVersion = cmp.Or(props.MinimumProtocolVersion, awscloudfront.SecurityPolicyProtocol_TLS_V1_2_2021)
 	}
 	s.Cdn = cdn.NewDistribution(s.Construct, "Cdn", dp)
+	// The web ACL accepts a new origin header value before any edge sends it.
+	if s.Api.Firewall != nil {
+		s.Cdn.Distribution.Node().AddDependency(s.Api.Firewall.WebAcl)
+	}
+	if props.WebAclManagedByFirewallManager {
+		awscdk.Tags_Of(s.Cdn.Distribution).Add(jsii.String(firewallmanager.DefaultTagKey), jsii.String(firewallmanager.DefaultTagValue), nil)
+		const fms = "AWS Firewall Manager associates the web ACL with this distribution (WebAclManagedByFirewallManager; package firewallmanager selects it by its tag)"
+		nag.Suppress(s.Cdn.Distribution, false, nag.Rule{ID: "AwsSolutions-CFR2", Reason: fms})
+		nag.SuppressGuard(s.Cdn.Distribution, "cloudfront_associated_with_waf_check", fms)
+	}
+}
+
+// apiOrigin is the API's execute-api name with the stage as origin path and the
+// secret header. It is built from the REST API's id alone, not through
+// NewRestApiOrigin, which references the stage: the stage depends on the signer, whose
+// policy names the bucket and its key, whose policy names this distribution, and the
+// template would have a cycle.
+func (s *Signet) apiOrigin() awscloudfront.IOrigin {
+	stack := awscdk.Stack_Of(s.Construct)
+	domain := awscdk.Fn_Join(jsii.String(""), &[]*string{s.Api.Api.RestApiId(), jsii.String(".execute-api."), stack.Region(), jsii.String("."), stack.UrlSuffix()})
+	return awscloudfrontorigins.NewHttpOrigin(domain, &awscloudfrontorigins.HttpOriginProps{
+		OriginPath:         jsii.String("/" + signerapi.StageName),
+		ProtocolPolicy:     awscloudfront.OriginProtocolPolicy_HTTPS_ONLY,
+		OriginSslProtocols: &[]awscloudfront.OriginSslPolicy{awscloudfront.OriginSslPolicy_TLS_V1_2},
+		CustomHeaders:      &map[string]*string{s.OriginVerify.HeaderName: s.OriginVerify.HeaderValue},
+		ReadTimeout:        awscdk.Duration_Seconds(jsii.Number(30)),
+	})
+}
+
+// buildRecords points each of DomainNames at the distribution in HostedZone: an alias
+// A record, and AAAA when the distribution answers over IPv6.
+func (s *Signet) buildRecords(props *SignetProps) {
+	if props.HostedZone == nil {
+		return
+	}
+	target := awsroute53.RecordTarget_FromAlias(awsroute53targets.NewCloudFrontTarget(s.Cdn.Distribution))
+	for i, name := range props.DomainNames {
+		s.Records = append(s.Records, awsroute53.NewARecord(s.Construct, jsii.String(fmt.Sprintf("AliasA%d", i)), &awsroute53.ARecordProps{
+			Zone: props.HostedZone, RecordName: name, Target: target,
+		}))
+		if props.EnableIpv6 {
+			s.Records = append(s.Records, awsroute53.NewAaaaRecord(s.Construct, jsii.String(fmt.Sprintf("AliasAaaa%d", i)), &awsroute53.AaaaRecordProps{
+				Zone: props.HostedZone, RecordName: name, Target: target,
+			}))
+		}
+	}
 }
 
 func (s *Signet) buildDatabase(props *SignetProps, removal awscdk.RemovalPolicy) {
@@ -340,7 +454,16 @@ func identityProps(props *SignetProps) *identity.IdentityProps {
 }
 
 func (s *Signet) buildApi(props *SignetProps, removal awscdk.RemovalPolicy) {
+	s.OriginVerify = originverify.NewOriginVerify(s.Construct, "OriginVerify", &originverify.OriginVerifyProps{
+		Generation: props.OriginVerifyGeneration, EncryptionKey: s.Keys.ParameterKey,
+	})
+	var page *string
+	if props.ErrorPages {
+		page = cmp.Or(props.ErrorPageHtml, jsii.String(DefaultErrorPageHtml))
+	}
 	s.Api = signerapi.NewSignerApi(s.Construct, "Api", &signerapi.SignerApiProps{
+		OriginVerify:  s.OriginVerify,
+		LinkErrorPage: page,
 		UserPool:      s.UserPool,
 		SigningKeys:   s.SigningKeys,
 		Bucket:        s.Bucket,

@@ -3,6 +3,7 @@ package signet
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfront"
@@ -57,6 +58,7 @@ func ValidateSignetProps(props *SignetProps) error {
 			}
 		}
 	}
+	checkEdgeProps(&c, props)
 	if r := props.SignerReservedConcurrency; r != nil && (*r < 1 || !propcheck.Whole(*r)) {
 		c.Fail("SignerReservedConcurrency", *r, "must be a whole number, 1 or more (0 would stop the signer)")
 	}
@@ -119,7 +121,7 @@ func validate(scope constructs.Construct, props *SignetProps) error {
 	if propcheck.Resolved(region) {
 		where = fmt.Sprintf("the stack is in %s", *region)
 	}
-	if props.WebAclArn == nil && !inEdgeRegion {
+	if props.WebAclArn == nil && !inEdgeRegion && !props.WebAclManagedByFirewallManager {
 		c.Fail("WebAclArn", nil, "is required: %s, and a CloudFront web ACL must be created in us-east-1 (edge.NewEdge in a us-east-1 stack) or be an existing one", where)
 	}
 	if len(props.DomainNames) > 0 && props.Certificate == nil {
@@ -142,6 +144,44 @@ func validate(scope constructs.Construct, props *SignetProps) error {
 		checkSubnets(&c, props)
 	}
 	return errors.Join(ValidateSignetProps(props), c.Err())
+}
+
+// PublicPathPrefix is where a public additional behaviour may serve from: customer
+// prefixes never start with it (store.ValidateCustomer), so no customer's file is
+// ever served without a signature.
+const PublicPathPrefix = "/public/"
+
+// checkEdgeProps checks the distribution's props the composite passes on: the Firewall
+// Manager choice, the additional behaviours, the origin header's generation and that
+// every domain name is in HostedZone.
+func checkEdgeProps(c *propcheck.Checker, props *SignetProps) {
+	if props.WebAclManagedByFirewallManager && props.WebAclArn != nil {
+		c.Fail("WebAclArn", *props.WebAclArn, "conflicts with WebAclManagedByFirewallManager: Firewall Manager associates the web ACL")
+	}
+	for pattern, b := range props.AdditionalBehaviors {
+		switch {
+		case !strings.HasPrefix(pattern, "/"):
+			c.Fail("AdditionalBehaviors", pattern, "must start with \"/\"")
+		case strings.HasPrefix(pattern, "/api"):
+			c.Fail("AdditionalBehaviors", pattern, "is under /api, where the distribution serves the API")
+		case b != nil && b.Public && !strings.HasPrefix(pattern, PublicPathPrefix):
+			c.Fail("AdditionalBehaviors", pattern, "is public but not under %s: it could serve a customer's files without a signature", PublicPathPrefix)
+		}
+	}
+	if g := props.OriginVerifyGeneration; g != nil && (*g < 1 || !propcheck.Whole(*g)) {
+		c.Fail("OriginVerifyGeneration", *g, "must be a whole number from 1 (raise it by one to rotate)")
+	}
+	if props.ErrorPageHtml != nil && !props.ErrorPages {
+		c.Fail("ErrorPageHtml", "set", "is shown only with ErrorPages")
+	}
+	if z := props.HostedZone; z != nil && propcheck.Resolved(z.ZoneName()) {
+		zone := strings.TrimSuffix(*z.ZoneName(), ".")
+		for _, d := range props.DomainNames {
+			if propcheck.Resolved(d) && *d != zone && !strings.HasSuffix(*d, "."+zone) {
+				c.Fail("DomainNames", *d, "is not in HostedZone %s, where its alias record would go", zone)
+			}
+		}
+	}
 }
 
 // hasPhysicalName: the bucket's BucketName is set (an unset one still comes back as
