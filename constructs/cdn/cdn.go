@@ -31,8 +31,8 @@ package cdn
 import (
 	"maps"
 	"net/http"
-	"slices"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -418,13 +418,13 @@ func (d *Distribution) distributionProps(props *DistributionProps, defaultBehavi
 		comment = jsii.String("Signet file distribution")
 	}
 	dp := &awscloudfront.DistributionProps{
-		Comment:             comment,
-		DefaultBehavior:     defaultBehavior,
-		HttpVersion:         awscloudfront.HttpVersion_HTTP2_AND_3,
-		EnableIpv6:          jsii.Bool(props.EnableIpv6),
-		DefaultRootObject:   props.DefaultRootObject,
-		PriceClass:          props.PriceClass,
-		WebAclId:            props.WebAclArn,
+		Comment:           comment,
+		DefaultBehavior:   defaultBehavior,
+		HttpVersion:       awscloudfront.HttpVersion_HTTP2_AND_3,
+		EnableIpv6:        jsii.Bool(props.EnableIpv6),
+		DefaultRootObject: props.DefaultRootObject,
+		PriceClass:        props.PriceClass,
+		WebAclId:          props.WebAclArn,
 	}
 	setCustomDomain(dp, props)
 	if len(props.ErrorResponses) > 0 {

@@ -47,12 +47,12 @@ import (
 	"github.com/signet-cdk/signet/constructs/database"
 	"github.com/signet-cdk/signet/constructs/edge"
 	"github.com/signet-cdk/signet/constructs/firewall"
-	"github.com/signet-cdk/signet/constructs/identity"
 	"github.com/signet-cdk/signet/constructs/firewallmanager"
+	"github.com/signet-cdk/signet/constructs/identity"
 	"github.com/signet-cdk/signet/constructs/internal/nag"
 	"github.com/signet-cdk/signet/constructs/internal/propcheck"
-	"github.com/signet-cdk/signet/constructs/originverify"
 	"github.com/signet-cdk/signet/constructs/keys"
+	"github.com/signet-cdk/signet/constructs/originverify"
 	"github.com/signet-cdk/signet/constructs/signerapi"
 	"github.com/signet-cdk/signet/constructs/signingkeys"
 )
@@ -286,7 +286,7 @@ func (s *Signet) buildEdge(props *SignetProps, removal awscdk.RemovalPolicy) {
 	}
 	s.Edge = edge.NewEdge(s.Construct, "Edge", &edge.EdgeProps{WebAclArn: props.WebAclArn, Firewall: props.Firewall,
 		WebAclManagedByFirewallManager: props.WebAclManagedByFirewallManager,
-		DomainNames: props.DomainNames, Certificate: props.Certificate, HostedZone: props.HostedZone, RemovalPolicy: removal})
+		DomainNames:                    props.DomainNames, Certificate: props.Certificate, HostedZone: props.HostedZone, RemovalPolicy: removal})
 	s.WebAclArn = s.Edge.WebAclArn
 }
 
