@@ -162,7 +162,7 @@ func gateway(handle func(context.Context, events.APIGatewayProxyRequest) (events
 		ev := events.APIGatewayProxyRequest{HTTPMethod: r.Method, Resource: r.URL.Path, Path: r.URL.Path, Body: string(body),
 			Headers: hdr, QueryStringParameters: q,
 			RequestContext: events.APIGatewayProxyRequestContext{RequestID: strconv.FormatInt(time.Now().UnixNano(), 36),
-				Identity: events.APIGatewayRequestIdentity{SourceIP: "127.0.0.1"}}}
+				Identity: events.APIGatewayRequestIdentity{SourceIP: remoteIP(r)}}}
 		if proxy, ok := strings.CutPrefix(r.URL.Path, "/admin/"); ok {
 			ev.Resource, ev.PathParameters = "/admin/{proxy+}", map[string]string{"proxy": proxy}
 		}
@@ -181,6 +181,15 @@ func gateway(handle func(context.Context, events.APIGatewayProxyRequest) (events
 		w.WriteHeader(resp.StatusCode)
 		_, _ = io.WriteString(w, resp.Body)
 	})
+}
+
+// remoteIP is the host of r.RemoteAddr: the caller's address as API Gateway sees it.
+func remoteIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
 }
 
 // cloudFront checks a signed URL as CloudFront does (policy rebuilt from the URL for

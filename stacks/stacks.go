@@ -71,7 +71,7 @@ func NewSignet(app constructs.Construct, cfg Config) *Deployment {
 			Env: cfg.env(EdgeRegion), CrossRegionReferences: jsii.Bool(true),
 			Description: jsii.String("Signet edge: CloudFront web ACL and certificate (us-east-1)"),
 		})
-		e = edge.NewEdge(es, "Edge", cfg.edgeProps(es))
+		e = edge.NewEdge(es, "Edge", cfg.edgeProps(es, cfg.hostedZone(es)))
 		d.EdgeStack = &EdgeStack{Stack: es, Edge: e}
 	}
 	ms := awscdk.NewStack(app, jsii.String(cfg.StackName), &awscdk.StackProps{
@@ -79,13 +79,14 @@ func NewSignet(app constructs.Construct, cfg Config) *Deployment {
 		Description: jsii.String("Signet: secure file sharing (files bucket, keys, CloudFront)"),
 	})
 	d.Main = &MainStack{Stack: ms}
+	zone := cfg.hostedZone(ms)
 	if !split && edgeNeeded {
-		e = edge.NewEdge(ms, "Edge", cfg.edgeProps(ms))
+		e = edge.NewEdge(ms, "Edge", cfg.edgeProps(ms, zone))
 		d.Main.Edge = e
 	}
 	// "Default" keeps the composite out of the logical ids: resources keep the ids
 	// they had when the stack built them itself, so an upgrade replaces nothing.
-	d.Main.Signet = signet.NewSignet(ms, "Default", cfg.signetProps(ms, e))
+	d.Main.Signet = signet.NewSignet(ms, "Default", cfg.signetProps(ms, e, zone))
 	outputs(ms, d.Main.Signet)
 	if cfg.FirewallManager {
 		d.FirewallManager = newFirewallManagerStack(app, cfg)
@@ -120,7 +121,7 @@ func (c Config) env(region string) *awscdk.Environment {
 	return e
 }
 
-func (c Config) edgeProps(scope constructs.Construct) *edge.EdgeProps {
+func (c Config) edgeProps(scope constructs.Construct, zone awsroute53.IHostedZone) *edge.EdgeProps {
 	p := &edge.EdgeProps{RemovalPolicy: c.removal(), WebAclManagedByFirewallManager: c.FirewallManager}
 	switch {
 	case c.FirewallManager:
@@ -135,23 +136,22 @@ func (c Config) edgeProps(scope constructs.Construct) *edge.EdgeProps {
 		p.Certificate = awscertificatemanager.Certificate_FromCertificateArn(scope, jsii.String("Certificate"), jsii.String(c.CertificateArn))
 	case c.HostedZoneId != "":
 		p.DomainNames = *jsii.Strings(c.DomainNames...)
-		p.HostedZone = c.hostedZone(scope)
+		p.HostedZone = zone
 	}
 	return p
 }
 
-// hostedZone imports signet:hostedZoneId into scope's stack once (the edge and the
-// records share it when they are in one stack).
+// hostedZone imports signet:hostedZoneId into scope's stack, or is nil without it.
 func (c Config) hostedZone(scope constructs.Construct) awsroute53.IHostedZone {
-	if z, ok := scope.Node().TryFindChild(jsii.String("Zone")).(awsroute53.IHostedZone); ok {
-		return z
+	if c.HostedZoneId == "" {
+		return nil
 	}
 	return awsroute53.HostedZone_FromHostedZoneAttributes(scope, jsii.String("Zone"), &awsroute53.HostedZoneAttributes{
 		HostedZoneId: jsii.String(c.HostedZoneId), ZoneName: jsii.String(c.HostedZoneName),
 	})
 }
 
-func (c Config) signetProps(scope constructs.Construct, e *edge.Edge) *signet.SignetProps {
+func (c Config) signetProps(scope constructs.Construct, e *edge.Edge, zone awsroute53.IHostedZone) *signet.SignetProps {
 	p := &signet.SignetProps{
 		CorsAllowedOrigins:          *jsii.Strings(c.CorsAllowedOrigins...),
 		EnableIpv6:                  c.EnableIpv6,
@@ -168,9 +168,7 @@ func (c Config) signetProps(scope constructs.Construct, e *edge.Edge) *signet.Si
 	if e != nil {
 		p.WebAclArn = e.WebAclArn
 	}
-	if c.HostedZoneId != "" {
-		p.HostedZone = c.hostedZone(scope)
-	}
+	p.HostedZone = zone
 	if c.RedirectHttp {
 		p.ViewerProtocolPolicy = awscloudfront.ViewerProtocolPolicy_REDIRECT_TO_HTTPS
 	}

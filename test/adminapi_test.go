@@ -222,10 +222,15 @@ func TestAdminApiIsOnByDefault(t *testing.T) {
 	if dig(auth, "Properties", "Type") != "COGNITO_USER_POOLS" || !strings.Contains(js(dig(auth, "Properties", "ProviderARNs")), "IdentityUserPool") {
 		t.Errorf("authorizer: %s", js(auth))
 	}
-	var adminRes, proxyRes string
+	// /api/admin/{proxy+}: the routes are under /api, as the distribution serves them.
+	var apiRes, adminRes, proxyRes string
 	for id, r := range resources(tmpl, "AWS::ApiGateway::Resource") {
-		p := props(r)
-		if p["PathPart"] == "admin" && js(p["ParentId"]) == `{"Fn::GetAtt":["`+apiID+`","RootResourceId"]}` {
+		if p := props(r); p["PathPart"] == "api" && js(p["ParentId"]) == `{"Fn::GetAtt":["`+apiID+`","RootResourceId"]}` {
+			apiRes = id
+		}
+	}
+	for id, r := range resources(tmpl, "AWS::ApiGateway::Resource") {
+		if p := props(r); apiRes != "" && p["PathPart"] == "admin" && js(p["ParentId"]) == `{"Ref":"`+apiRes+`"}` {
 			adminRes = id
 		}
 	}
@@ -235,7 +240,7 @@ func TestAdminApiIsOnByDefault(t *testing.T) {
 		}
 	}
 	if adminRes == "" || proxyRes == "" {
-		t.Fatalf("no /admin/{proxy+}: admin %q, proxy %q", adminRes, proxyRes)
+		t.Fatalf("no /api/admin/{proxy+}: api %q, admin %q, proxy %q", apiRes, adminRes, proxyRes)
 	}
 	fnID, fn := adminByPrefix(t, tmpl, "AWS::Lambda::Function", "ApiAdminFunction")
 	dirID, dir := adminByPrefix(t, tmpl, "AWS::Lambda::Function", "ApiDirectoryFunction")
