@@ -42,7 +42,7 @@ func (s StaticToken) Token(context.Context) (string, error) { return string(s), 
 
 // Client talks to one Signet API.
 type Client struct {
-	// BaseURL of the API stage, e.g. https://abc.execute-api.eu-west-1.amazonaws.com/v1.
+	// BaseURL of the API: the stack output ApiUrl, https://<files domain>/api/.
 	BaseURL string
 	Tokens  TokenSource
 	// HTTP is used for the API, S3 and CloudFront, and left as given. Default: one

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -84,9 +85,24 @@ func behaviorsFromContext(get ContextGetter, key string, dst *[]BehaviorConfig, 
 	}
 }
 
+// behaviorFields are BehaviorConfig's JSON names: encoding/json matches field names
+// case-insensitively, so "Public" would pass DisallowUnknownFields.
+var behaviorFields = invert(jsonNames(reflect.TypeOf(BehaviorConfig{})))
+
 func decodeBehaviors(doc []byte, dst *[]BehaviorConfig) error {
 	if err := strictjson.NoDuplicateKeys(doc); err != nil {
 		return err
+	}
+	var raw []map[string]json.RawMessage
+	if err := json.Unmarshal(doc, &raw); err != nil {
+		return err
+	}
+	for i, fields := range raw {
+		for name := range fields {
+			if _, ok := behaviorFields[name]; !ok {
+				return fmt.Errorf("[%d]: unknown field %q (fields are %s)", i, name, strings.Join(sortedKeys(behaviorFields), ", "))
+			}
+		}
 	}
 	dec := json.NewDecoder(bytes.NewReader(doc))
 	dec.DisallowUnknownFields()

@@ -291,7 +291,7 @@ func TestAdminApiIsOnByDefault(t *testing.T) {
 			continue
 		}
 		invokes++
-		if p["Principal"] != "apigateway.amazonaws.com" || !strings.Contains(js(p["SourceArn"]), "/*/admin/*") {
+		if p["Principal"] != "apigateway.amazonaws.com" || !strings.Contains(js(p["SourceArn"]), "/*/api/admin/*") {
 			t.Errorf("%s: %s", id, js(p))
 		}
 	}

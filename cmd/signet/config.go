@@ -17,7 +17,7 @@ import (
 
 // The configuration file, written by `signet configure` from the stack's outputs:
 //
-//	{"apiUrl": "https://abc.execute-api.eu-west-1.amazonaws.com/v1",
+//	{"apiUrl": "https://d111111abcdef8.cloudfront.net/api/",
 //	 "authDomain": "https://files.auth.eu-west-1.amazoncognito.com",
 //	 "clientId": "...", "userPoolId": "eu-west-1_...", "region": "eu-west-1",
 //	 "distributionDomain": "d111111abcdef8.cloudfront.net", "stack": "Signet"}
@@ -95,7 +95,7 @@ func httpsURL(s string, bare bool) bool {
 func (c config) validate() error {
 	switch {
 	case c.APIURL != "" && !httpsURL(c.APIURL, false):
-		return fmt.Errorf("api url %q must be an https URL such as https://abc123.execute-api.eu-west-1.amazonaws.com/v1", c.APIURL)
+		return fmt.Errorf("api url %q must be an https URL such as https://files.example.com/api/", c.APIURL)
 	case c.AuthDomain != "" && !httpsURL(c.AuthDomain, true):
 		return fmt.Errorf("auth domain %q must be an https URL such as https://<prefix>.auth.<region>.amazoncognito.com", c.AuthDomain)
 	case c.ClientID != "" && !clientIDRE.MatchString(c.ClientID):

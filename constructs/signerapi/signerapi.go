@@ -14,7 +14,12 @@
 // bounds its database connections, and it is registered in the database's connection
 // budget, which synth checks.
 //
-// The admin API (admin.go, on unless DisableAdminApi) is /admin/{proxy+} on the same
+// Every route is under /api (/api/downloads, /api/uploads, /api/uploads/complete,
+// /api/files), because the distribution serves the API under /api/* and CloudFront
+// passes the path on as it is. With OriginVerify the regional web ACL also refuses
+// every request without the secret header CloudFront adds (package originverify).
+//
+// The admin API (admin.go, on unless DisableAdminApi) is /api/admin/{proxy+} on the same
 // API, so the same authorizer, stage throttle, access logs and WAF apply: every method
 // needs a Cognito ID token, and the admin Lambda (lambda/admin, logic in package api's
 // AdminHandler) lets only members of the platform-admins and customer-admins groups
@@ -361,8 +366,8 @@ type methodDefaults struct {
 	validator   awsapigateway.IRequestValidator
 }
 
-// addRoutes creates the routes: POST /downloads, POST /uploads,
-// POST /uploads/complete and GET /files, each behind the authorizer, with its body
+// addRoutes creates the routes under /api: POST downloads, POST uploads,
+// POST uploads/complete and GET files, each behind the authorizer, with its body
 // validated against a model or its query parameters declared. It returns the
 // defaults, whose authorizer the admin API shares.
 func (a *SignerApi) addRoutes(props *SignerApiProps) *methodDefaults {
