@@ -101,7 +101,10 @@ func issueToken(token string, claims map[string]any) {
 	tokens[token] = claims
 }
 
-func newWorld(t *testing.T) *world {
+// backend is the real store over a fresh migrated database with two customers (Acme:
+// staff may read, write and delete; Globex: staff may read) and the real presigner
+// over the S3 server; admin is the database owner's connection.
+func backend(t *testing.T) (st *store.Store, up *presign.Presigner, admin *pgx.Conn) {
 	t.Helper()
 	ctx := context.Background()
 	db, admin := cluster.MigratedDatabase(t)
@@ -118,10 +121,16 @@ func newWorld(t *testing.T) *world {
 		t.Fatal(err)
 	}
 	t.Cleanup(st.Close)
-	up, err := presign.New(s3srv.Client(nil), presign.Config{Bucket: bucket})
+	up, err = presign.New(s3srv.Client(nil), presign.Config{Bucket: bucket})
 	if err != nil {
 		t.Fatal(err)
 	}
+	return st, up, admin
+}
+
+func newWorld(t *testing.T) *world {
+	t.Helper()
+	st, up, admin := backend(t)
 	rk, _ := rsa.GenerateKey(rand.Reader, 2048)
 	signer, err := signing.NewSigner("K2JCJMDEHXQW5F", pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(rk)}))
 	if err != nil {

@@ -18,15 +18,12 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/signet-cdk/signet/api"
 	"github.com/signet-cdk/signet/client"
 	"github.com/signet-cdk/signet/keysource"
 	"github.com/signet-cdk/signet/local/edge"
-	"github.com/signet-cdk/signet/presign"
 	"github.com/signet-cdk/signet/signing"
-	"github.com/signet-cdk/signet/store"
 )
 
 // The CloudFront address API Gateway sees as the source of every request that came
@@ -48,25 +45,7 @@ type oneDomain struct {
 
 func newOneDomain(t *testing.T) *oneDomain {
 	t.Helper()
-	ctx := context.Background()
-	db, admin := cluster.MigratedDatabase(t)
-	for _, sql := range []string{
-		"INSERT INTO customers (id, display_name, s3_prefix) VALUES ('acme', 'Acme', 'customers/acme'), ('globex', 'Globex', 'customers/globex')",
-		"INSERT INTO access_rules (customer_id, path_prefix, role, actions) VALUES ('acme', '', 'staff', '{read,write,delete}'), ('globex', '', 'staff', '{read}')",
-	} {
-		if _, err := admin.Exec(ctx, sql); err != nil {
-			t.Fatal(err)
-		}
-	}
-	st, err := store.Open(store.Config{Host: "127.0.0.1", Port: cluster.Port, Database: db, User: "signet_app", RetryBudget: time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(st.Close)
-	up, err := presign.New(s3srv.Client(nil), presign.Config{Bucket: bucket})
-	if err != nil {
-		t.Fatal(err)
-	}
+	st, up, _ := backend(t)
 	key, _ := rsa.GenerateKey(rand.Reader, 2048)
 	signer, err := signing.NewSignerFromKey("K2JCJMDEHXQW5F", key)
 	if err != nil {

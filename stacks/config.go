@@ -388,24 +388,33 @@ func (c Config) signingKeys() []signingkeys.KeySpec {
 	return specs
 }
 
+// jsonListDoc is the JSON text of key's list: a list in cdk.json, or a JSON string
+// with -c. Nil when the key is unset or empty, or not a list (then fail says so).
+func jsonListDoc(get ContextGetter, key, what string, fail func(string, any, string, ...any)) []byte {
+	switch v := get(key).(type) {
+	case nil:
+		return nil
+	case string:
+		if strings.TrimSpace(v) == "" {
+			return nil
+		}
+		return []byte(v)
+	case []any:
+		doc, _ := json.Marshal(v)
+		return doc
+	default:
+		fail(key, v, "must be a JSON list of %s", what)
+		return nil
+	}
+}
+
 // identityProviders reads key, a JSON list of providers (a list in cdk.json, or a JSON
 // string with -c), strictly: unknown or misspelt fields and duplicate keys are errors.
 // Each provider's problems are reported under the key, the provider's index and the
 // JSON field, e.g. signet:identityProviders[0].issuer.
 func identityProviders(get ContextGetter, key string, dst *[]identity.IdentityProvider, fail func(string, any, string, ...any)) {
-	var doc []byte
-	switch v := get(key).(type) {
-	case nil:
-		return
-	case string:
-		if strings.TrimSpace(v) == "" {
-			return
-		}
-		doc = []byte(v)
-	case []any:
-		doc, _ = json.Marshal(v)
-	default:
-		fail(key, v, "must be a JSON list of identity providers")
+	doc := jsonListDoc(get, key, "identity providers", fail)
+	if doc == nil {
 		return
 	}
 	list, err := decodeProviders(doc)

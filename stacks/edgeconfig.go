@@ -43,19 +43,8 @@ var priceClasses = map[string]awscloudfront.PriceClass{
 // in cdk.json, or a JSON string with -c), strictly: unknown fields, duplicate keys and
 // trailing data are errors.
 func behaviorsFromContext(get ContextGetter, key string, dst *[]BehaviorConfig, fail func(string, any, string, ...any)) {
-	var doc []byte
-	switch v := get(key).(type) {
-	case nil:
-		return
-	case string:
-		if strings.TrimSpace(v) == "" {
-			return
-		}
-		doc = []byte(v)
-	case []any:
-		doc, _ = json.Marshal(v)
-	default:
-		fail(key, v, "must be a JSON list of behaviours")
+	doc := jsonListDoc(get, key, "behaviours", fail)
+	if doc == nil {
 		return
 	}
 	if err := decodeBehaviors(doc, dst); err != nil {
