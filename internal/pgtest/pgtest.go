@@ -37,6 +37,7 @@ type Cluster struct {
 	bin  string
 	as   []string // command prefix to run as postgres
 	n    atomic.Int64
+	keep bool // StartIn: the directory outlives the server
 }
 
 // BinDir finds PostgreSQL's server binaries (Debian layout), newest version first.
@@ -58,17 +59,30 @@ func BinDir() (string, error) {
 	return "", fmt.Errorf("pgtest: PostgreSQL server binaries not found (apt-get install -y postgresql)")
 }
 
-// Start initializes and starts a cluster.
+// Start initializes and starts a throwaway cluster; Stop removes it.
 func Start() (*Cluster, error) {
-	bin, err := BinDir()
-	if err != nil {
-		return nil, err
-	}
 	dir, err := os.MkdirTemp("", "signet-pg-")
 	if err != nil {
 		return nil, err
 	}
-	c := &Cluster{Dir: dir, bin: bin}
+	return start(dir, false)
+}
+
+// StartIn starts the cluster kept in dir, initializing it when dir holds none yet;
+// Stop shuts it down cleanly and keeps dir (a local demo's named state folder).
+func StartIn(dir string) (*Cluster, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, err
+	}
+	return start(dir, true)
+}
+
+func start(dir string, keep bool) (*Cluster, error) {
+	bin, err := BinDir()
+	if err != nil {
+		return nil, err
+	}
+	c := &Cluster{Dir: dir, bin: bin, keep: keep}
 	if u, _ := user.Current(); u != nil && u.Uid == "0" {
 		pg, err := user.Lookup("postgres")
 		if err != nil {
@@ -87,14 +101,21 @@ func Start() (*Cluster, error) {
 	}
 	c.Port = l.Addr().(*net.TCPAddr).Port
 	l.Close()
-	if out, err := c.cmd("initdb", "-D", filepath.Join(dir, "data"), "-U", "postgres", "--auth=trust", "--no-sync", "-E", "UTF8", "--locale=C.UTF-8").CombinedOutput(); err != nil {
-		return nil, fmt.Errorf("pgtest: initdb: %v\n%s", err, out)
+	if _, err := os.Stat(filepath.Join(dir, "data", "PG_VERSION")); err != nil {
+		if out, err := c.cmd("initdb", "-D", filepath.Join(dir, "data"), "-U", "postgres", "--auth=trust", "--no-sync", "-E", "UTF8", "--locale=C.UTF-8").CombinedOutput(); err != nil {
+			return nil, fmt.Errorf("pgtest: initdb: %v\n%s", err, out)
+		}
 	}
 	if err := c.writeTLS(); err != nil {
 		return nil, err
 	}
-	opts := fmt.Sprintf("-c listen_addresses=127.0.0.1 -p %d -k %s -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200 -c ssl=on -c ssl_cert_file=%s -c ssl_key_file=%s",
-		c.Port, dir, filepath.Join(dir, "server.crt"), filepath.Join(dir, "server.key"))
+	// A kept cluster is written safely; a throwaway one as fast as possible.
+	durability := "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+	if keep {
+		durability = ""
+	}
+	opts := fmt.Sprintf("-c listen_addresses=127.0.0.1 -p %d -k %s %s -c max_connections=200 -c ssl=on -c ssl_cert_file=%s -c ssl_key_file=%s",
+		c.Port, dir, durability, filepath.Join(dir, "server.crt"), filepath.Join(dir, "server.key"))
 	if out, err := c.cmd("pg_ctl", "-D", filepath.Join(dir, "data"), "-l", filepath.Join(dir, "log"), "-w", "-o", opts, "start").CombinedOutput(); err != nil {
 		return nil, fmt.Errorf("pgtest: pg_ctl start: %v\n%s", err, out)
 	}
@@ -107,8 +128,13 @@ func (c *Cluster) cmd(name string, args ...string) *exec.Cmd {
 	return exec.Command(full[0], full[1:]...)
 }
 
-// Stop stops the server and removes its files.
+// Stop stops the server and removes its files (a StartIn cluster: shuts down cleanly
+// and keeps them).
 func (c *Cluster) Stop() {
+	if c.keep {
+		_ = c.cmd("pg_ctl", "-D", filepath.Join(c.Dir, "data"), "-m", "fast", "-w", "stop").Run()
+		return
+	}
 	_ = c.cmd("pg_ctl", "-D", filepath.Join(c.Dir, "data"), "-m", "immediate", "-w", "stop").Run()
 	_ = os.RemoveAll(c.Dir)
 }

@@ -29,6 +29,7 @@ type Server struct {
 	Endpoint string
 	cmd      *exec.Cmd
 	dir      string
+	keep     bool
 }
 
 // binary finds versitygw: SIGNET_VERSITYGW, else the repository's .tools/bin.
@@ -44,13 +45,25 @@ func binary() (string, error) {
 	return b, nil
 }
 
-// Start runs the server and creates the given buckets.
+// Start runs the server on a throwaway directory and creates the given buckets.
 func Start(buckets ...string) (*Server, error) {
-	bin, err := binary()
+	dir, err := os.MkdirTemp("", "signet-s3-")
 	if err != nil {
 		return nil, err
 	}
-	dir, err := os.MkdirTemp("", "signet-s3-")
+	return start(dir, false, buckets)
+}
+
+// StartIn runs the server on dir, kept after Stop, creating the buckets it lacks.
+func StartIn(dir string, buckets ...string) (*Server, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, err
+	}
+	return start(dir, true, buckets)
+}
+
+func start(dir string, keep bool, buckets []string) (*Server, error) {
+	bin, err := binary()
 	if err != nil {
 		return nil, err
 	}
@@ -65,7 +78,7 @@ func Start(buckets ...string) (*Server, error) {
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
-	s := &Server{Endpoint: "http://" + addr, cmd: cmd, dir: dir}
+	s := &Server{Endpoint: "http://" + addr, cmd: cmd, dir: dir, keep: keep}
 	for i := 0; ; i++ {
 		if c, err := net.Dial("tcp", addr); err == nil {
 			c.Close()
@@ -78,6 +91,9 @@ func Start(buckets ...string) (*Server, error) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	for _, b := range buckets {
+		if _, err := s.Client(nil).HeadBucket(context.Background(), &s3.HeadBucketInput{Bucket: aws.String(b)}); err == nil {
+			continue // a kept directory already has it
+		}
 		if _, err := s.Client(nil).CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String(b)}); err != nil {
 			s.Stop()
 			return nil, fmt.Errorf("create bucket %s: %v", b, err)
@@ -98,5 +114,7 @@ func (s *Server) Client(creds aws.CredentialsProvider) *s3.Client {
 func (s *Server) Stop() {
 	_ = s.cmd.Process.Kill()
 	_ = s.cmd.Wait()
-	_ = os.RemoveAll(s.dir)
+	if !s.keep {
+		_ = os.RemoveAll(s.dir)
+	}
 }
