@@ -1,12 +1,15 @@
 package main
 
 import (
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"io/fs"
+	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -33,6 +36,31 @@ type config struct {
 	Region             string `json:"region,omitempty"`
 	DistributionDomain string `json:"distributionDomain,omitempty"`
 	Stack              string `json:"stack,omitempty"`
+	// CAFile is a PEM file of certificate authorities trusted besides the system's: the
+	// local demo's own CA (`signet configure --local`).
+	CAFile string `json:"caFile,omitempty"`
+}
+
+// httpClient is the HTTP client for the API and sign-in: the tests' when set, else
+// one trusting CAFile too when the configuration names one, else the default.
+func (c config) httpClient() (*http.Client, error) {
+	if httpClient != nil || c.CAFile == "" {
+		return httpClient, nil
+	}
+	pem, err := os.ReadFile(c.CAFile)
+	if err != nil {
+		return nil, fmt.Errorf("signet: read the CA file %s: %v (is the local stack running? run `signet configure` again)", c.CAFile, err)
+	}
+	pool, err := x509.SystemCertPool()
+	if err != nil {
+		pool = x509.NewCertPool()
+	}
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("signet: %s holds no PEM certificate", c.CAFile)
+	}
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+	return &http.Client{Transport: t}, nil
 }
 
 // configPath is where the configuration file is.
@@ -80,7 +108,7 @@ var (
 	clientIDRE   = regexp.MustCompile(`^[\w+]{1,128}$`)
 	userPoolIDRE = regexp.MustCompile(`^[\w-]+_[0-9a-zA-Z]+$`)
 	regionRE     = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
-	hostRE       = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$`)
+	hostRE       = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?(:[0-9]{1,5})?$`)
 )
 
 // httpsURL checks an https URL with a host and no credentials, query or fragment;
@@ -110,7 +138,16 @@ func (c config) validate() error {
 	return nil
 }
 
-const configureUsage = "usage: signet configure --outputs outputs.json [--stack name] | --api-url URL --auth-domain URL --client-id ID"
+const configureUsage = "usage: signet configure --outputs outputs.json [--stack name] | --local [--dir DIR] | --api-url URL --auth-domain URL --client-id ID"
+
+// LocalStateDir is where the local stack (`make demo`) writes its outputs.json and
+// ca.pem unless told otherwise: $SIGNET_LOCAL_DIR, else <temp>/signet-local.
+func LocalStateDir() string {
+	if d := os.Getenv("SIGNET_LOCAL_DIR"); d != "" {
+		return d
+	}
+	return filepath.Join(os.TempDir(), "signet-local")
+}
 
 // configure writes the configuration file from a `cdk deploy --outputs-file` file,
 // from flags, or from both (the flags win).
@@ -122,11 +159,19 @@ func configure(args []string, stdout io.Writer) error {
 	apiURL := fset.String("api-url", "", "the API's base URL (stack output ApiUrl)")
 	authDomain := fset.String("auth-domain", "", "the hosted UI's https URL (stack output AuthDomain)")
 	clientID := fset.String("client-id", "", "the app client id (stack output UserPoolClientId)")
+	local := fset.Bool("local", false, "the local stack of `make demo` (its outputs.json and CA in --dir)")
+	localDir := fset.String("dir", LocalStateDir(), "the local stack's folder, with --local")
 	if err := fset.Parse(args); err != nil || fset.NArg() > 0 {
 		if err != nil && !errors.Is(err, flag.ErrHelp) {
 			return fmt.Errorf("signet configure: %v (%s)", err, configureUsage)
 		}
 		return errors.New(configureUsage)
+	}
+	if *local {
+		if *outputs != "" {
+			return errors.New("signet configure: --local reads the local stack's outputs; do not give --outputs too")
+		}
+		*outputs = filepath.Join(*localDir, "outputs.json")
 	}
 	if *outputs == "" && *apiURL == "" && *authDomain == "" && *clientID == "" {
 		return errors.New(configureUsage)
@@ -138,8 +183,14 @@ func configure(args []string, stdout io.Writer) error {
 	if *outputs != "" {
 		var err error
 		if c, err = fromOutputs(*outputs, *stack); err != nil {
+			if *local {
+				return fmt.Errorf("signet configure --local: %v (start the local stack with `make demo` first)", err)
+			}
 			return err
 		}
+	}
+	if *local {
+		c.CAFile = filepath.Join(*localDir, "ca.pem")
 	}
 	var missing []string
 	for _, f := range []struct {

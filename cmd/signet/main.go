@@ -27,6 +27,8 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"sort"
+	"strings"
 	"time"
 
 	"github.com/signet-cdk/signet/client"
@@ -45,7 +47,51 @@ func main() {
 }
 
 func usage() error {
-	return errors.New("usage: signet configure ... | login | ls [folder] | upload <file> <path> | download <path> [file] | url <path> [-ttl d] [-ip sourceIp|CIDR] | admin ...")
+	return errors.New("usage: signet configure ... | login | ls [folder] | upload <file> <path> | download <path> [file] | url <path> [-ttl d] [-ip sourceIp|CIDR] | share <path> [-folder] [-ttl d] [-ip sourceIp|CIDR] [-json] | admin ...")
+}
+
+// share prints a signed URL for a file, or with -folder the signed cookies for a
+// folder (as a Cookie header line, or JSON with -json).
+func share(ctx context.Context, c *client.Client, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("share", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	folder := fs.Bool("folder", false, "cookies for everything under the folder")
+	ttl := fs.Duration("ttl", 5*time.Minute, "lifetime")
+	ip := fs.String("ip", "", "sourceIp or an IPv4 CIDR")
+	asJSON := fs.Bool("json", false, "print JSON")
+	if len(args) < 1 {
+		return usage()
+	}
+	if err := fs.Parse(args[1:]); err != nil || fs.NArg() > 0 {
+		return usage()
+	}
+	if !*folder {
+		u, exp, err := c.DownloadURL(ctx, args[0], client.DownloadOptions{Lifetime: *ttl, IPRestriction: *ip})
+		if err != nil {
+			return err
+		}
+		if *asJSON {
+			return json.NewEncoder(stdout).Encode(map[string]any{"url": u, "expiresAt": exp.UTC()})
+		}
+		fmt.Fprintln(stdout, u)
+		return nil
+	}
+	cookies, resource, err := c.FolderCookies(ctx, args[0], *ttl)
+	if err != nil {
+		return err
+	}
+	pairs := map[string]string{}
+	var header []string
+	for _, ck := range cookies {
+		pairs[ck.Name] = ck.Value
+		header = append(header, ck.Name+"="+ck.Value)
+	}
+	if *asJSON {
+		return json.NewEncoder(stdout).Encode(map[string]any{"resource": resource, "cookies": pairs})
+	}
+	sort.Strings(header)
+	fmt.Fprintf(stdout, "Cookie: %s\n# resource %s\n", strings.Join(header, "; "), resource)
+	return nil
 }
 
 // httpClient, when set, is used for the API and the token endpoint (tests).
@@ -66,7 +112,7 @@ func dispatch(ctx context.Context, args []string, stdout io.Writer) error {
 		return admin(ctx, args[1:], stdout)
 	case "login":
 		return login(ctx, stdout)
-	case "ls", "upload", "download", "url":
+	case "ls", "upload", "download", "url", "share":
 		c, err := connect()
 		if err != nil {
 			return err
@@ -84,7 +130,11 @@ func login(ctx context.Context, stdout io.Writer) error {
 	if cfg.AuthDomain == "" || cfg.ClientID == "" {
 		return errors.New("signet: no sign-in domain and client id: run `signet configure --outputs outputs.json` (or set SIGNET_AUTH_DOMAIN and SIGNET_CLIENT_ID)")
 	}
-	oauth := &client.OAuth{Domain: cfg.AuthDomain, ClientID: cfg.ClientID, HTTP: httpClient}
+	hc, err := cfg.httpClient()
+	if err != nil {
+		return err
+	}
+	oauth := &client.OAuth{Domain: cfg.AuthDomain, ClientID: cfg.ClientID, HTTP: hc}
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 	defer cancel()
 	tok, err := oauth.Login(ctx, func(u string) error {
@@ -107,14 +157,18 @@ func connect() (*client.Client, error) {
 	if cfg.APIURL == "" {
 		return nil, fmt.Errorf("signet: no API URL: run `signet configure --outputs outputs.json` (it writes %s) or set SIGNET_API_URL", path)
 	}
-	c := &client.Client{BaseURL: cfg.APIURL, HTTP: httpClient}
+	hc, err := cfg.httpClient()
+	if err != nil {
+		return nil, err
+	}
+	c := &client.Client{BaseURL: cfg.APIURL, HTTP: hc}
 	if t := os.Getenv("SIGNET_ID_TOKEN"); t != "" {
 		c.Tokens = client.StaticToken(t)
 		return c, nil
 	}
 	cache := tokenCachePath()
 	tok, _ := loadTokens(cache)
-	oauth := &client.OAuth{Domain: cfg.AuthDomain, ClientID: cfg.ClientID, HTTP: httpClient}
+	oauth := &client.OAuth{Domain: cfg.AuthDomain, ClientID: cfg.ClientID, HTTP: hc}
 	c.Tokens = &client.RefreshingTokens{OAuth: oauth, Tokens: tok, Save: func(t *client.Tokens) error { return saveTokens(cache, t) }}
 	return c, nil
 }
@@ -159,6 +213,8 @@ func fileCommand(ctx context.Context, c *client.Client, args []string, stdout io
 		}
 		_, err := c.Download(ctx, args[1], w)
 		return err
+	case "share":
+		return share(ctx, c, args[1:], stdout)
 	case "url":
 		fs := flag.NewFlagSet("url", flag.ContinueOnError)
 		ttl := fs.Duration("ttl", 5*time.Minute, "lifetime")
