@@ -11,7 +11,7 @@ export AWS_SECRET_ACCESS_KEY :=
 export AWS_PROFILE :=
 GO_TEST_FLAGS ?= -count=1
 
-.PHONY: tools synth test vet snapshots bench clean
+.PHONY: tools synth test vet snapshots bench clean demo e2e
 
 tools: .tools/node_modules/.installed .tools/bin/versitygw
 
@@ -44,6 +44,14 @@ RACE_PKGS := ./signing ./keysource ./store ./api ./client ./presign
 test: tools vet synth
 	SIGNET_CDK_OUT=$(CURDIR)/cdk.out go test $(GO_TEST_FLAGS) ./...
 	go test -race $(GO_TEST_FLAGS) $(RACE_PKGS)
+
+## demo: run the whole of Signet locally (local/stack): Ctrl-C stops it.
+demo: tools
+	go run ./cmd/signet-local $(DEMO_FLAGS)
+
+## e2e: the end-to-end test: the real signet binary against the local stack.
+e2e: tools
+	go test -count=1 -v ./e2e
 
 ## snapshots: refresh test/snapshots after reviewing a template change.
 snapshots: tools
