@@ -16,6 +16,8 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/signet-cdk/signet/local/localdir"
 )
 
 // The configuration file, written by `signet configure` from the stack's outputs:
@@ -140,15 +142,6 @@ func (c config) validate() error {
 
 const configureUsage = "usage: signet configure --outputs outputs.json [--stack name] | --local [--dir DIR] | --api-url URL --auth-domain URL --client-id ID"
 
-// LocalStateDir is where the local stack (`make demo`) writes its outputs.json and
-// ca.pem unless told otherwise: $SIGNET_LOCAL_DIR, else <temp>/signet-local.
-func LocalStateDir() string {
-	if d := os.Getenv("SIGNET_LOCAL_DIR"); d != "" {
-		return d
-	}
-	return filepath.Join(os.TempDir(), "signet-local")
-}
-
 // configure writes the configuration file from a `cdk deploy --outputs-file` file,
 // from flags, or from both (the flags win).
 func configure(args []string, stdout io.Writer) error {
@@ -160,7 +153,7 @@ func configure(args []string, stdout io.Writer) error {
 	authDomain := fset.String("auth-domain", "", "the hosted UI's https URL (stack output AuthDomain)")
 	clientID := fset.String("client-id", "", "the app client id (stack output UserPoolClientId)")
 	local := fset.Bool("local", false, "the local stack of `make demo` (its outputs.json and CA in --dir)")
-	localDir := fset.String("dir", LocalStateDir(), "the local stack's folder, with --local")
+	localDir := fset.String("dir", localdir.Default(), "the local stack's folder, with --local")
 	if err := fset.Parse(args); err != nil || fset.NArg() > 0 {
 		if err != nil && !errors.Is(err, flag.ErrHelp) {
 			return fmt.Errorf("signet configure: %v (%s)", err, configureUsage)
@@ -171,7 +164,7 @@ func configure(args []string, stdout io.Writer) error {
 		if *outputs != "" {
 			return errors.New("signet configure: --local reads the local stack's outputs; do not give --outputs too")
 		}
-		*outputs = filepath.Join(*localDir, "outputs.json")
+		*outputs = filepath.Join(*localDir, localdir.OutputsFile)
 	}
 	if *outputs == "" && *apiURL == "" && *authDomain == "" && *clientID == "" {
 		return errors.New(configureUsage)
@@ -190,7 +183,7 @@ func configure(args []string, stdout io.Writer) error {
 		}
 	}
 	if *local {
-		c.CAFile = filepath.Join(*localDir, "ca.pem")
+		c.CAFile = filepath.Join(*localDir, localdir.CAFile)
 	}
 	var missing []string
 	for _, f := range []struct {

@@ -276,4 +276,3 @@ func httpClient(pool *x509.CertPool) *http.Client {
 	t.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
 	return &http.Client{Transport: t, Timeout: 30 * time.Second}
 }
-
