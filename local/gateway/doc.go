@@ -68,7 +68,7 @@
 //     the request's first Accept media type is one of BinaryMediaTypes; otherwise
 //     it is sent as the text it is, base64 or not, as API Gateway does without a
 //     binary media type.
-//   - Failures. A handler error, a panic, a status code outside 100-599 or a body
+//   - Failures. A handler error, a panic, a status code outside 200-599 or a body
 //     that is not the base64 it claims are API Gateway's 502 {"message": "Internal
 //     server error"}; the gateway goes on serving. A body over 10 MB (MaxPayload,
 //     the "payload size" quota) is 413 {"message":"Request Too Long"}. A handler

@@ -156,7 +156,11 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, requestID string
 			return g.refuse(w, requestID, refusalFor(reason)), rt.Resource
 		}
 	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, MaxPayload+1))
+	var body []byte
+	var err error
+	if r.Body != nil {
+		body, err = io.ReadAll(io.LimitReader(r.Body, MaxPayload+1))
+	}
 	if err != nil {
 		g.cfg.Logger.InfoContext(r.Context(), "gateway could not read the body", "requestId", requestID, "error", err.Error())
 		return g.refuse(w, requestID, errBadRequestBody), rt.Resource
@@ -236,10 +240,10 @@ func roundTrip[T any](v T) (T, error) {
 // integration: headers and multiValueHeaders merged (multiValueHeaders win for a
 // name in both), Content-Type application/json when the answer names none, the body
 // base64-decoded only when isBase64Encoded and the request's first Accept media
-// type is one of BinaryMediaTypes. A status code outside 100-599 or an
+// type is one of BinaryMediaTypes. A status code outside 200-599 or an
 // undecodable body is a malformed answer: 502.
 func (g *Gateway) write(w http.ResponseWriter, r *http.Request, requestID string, resp events.APIGatewayProxyResponse) int {
-	if resp.StatusCode < 100 || resp.StatusCode > 599 {
+	if resp.StatusCode < 200 || resp.StatusCode > 599 {
 		g.cfg.Logger.ErrorContext(r.Context(), "gateway: malformed Lambda proxy response", "requestId", requestID, "statusCode", resp.StatusCode)
 		return g.refuse(w, requestID, errInternal)
 	}

@@ -40,7 +40,7 @@ func (i *Issuer) authorize(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, withQuery(redirect, "error", code, "error_description", desc, "state", state), http.StatusFound)
 		return
 	}
-	p.redirect = redirect
+	p.redirect, p.redirectURI = redirect, q.Get("redirect_uri")
 	id, ok := i.addPending(p)
 	if !ok {
 		i.errorPage(w, http.StatusServiceUnavailable, "Too many sign-ins are in progress; try again in a few minutes.")

@@ -46,6 +46,9 @@ func TestDirectoryAdministersLocalUsers(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, again := e.refresh(out["refresh_token"].(string))
+	if again["refresh_token"] != nil || again["token_type"] != "Bearer" || again["expires_in"] != float64(3600) {
+		t.Fatalf("a refresh answers new ID and access tokens only, as Cognito: %v", again)
+	}
 	if g := groupsClaim(t, e.verifyID(again["id_token"].(string))); !slices.Equal(g, []string{"customer-admins"}) {
 		t.Fatalf("after SetRoles the token's groups are %v", g)
 	}

@@ -231,7 +231,7 @@ func TestAuthorizeRefusals(t *testing.T) {
 	}
 }
 
-// The token endpoint wants a form body of bounded size.
+// The token endpoint wants a form body of bounded size, from the public client.
 func TestTokenEndpointBody(t *testing.T) {
 	e := newEnv(t, pretoken.Bindings{})
 	post := func(contentType, body string) int {
@@ -254,5 +254,16 @@ func TestTokenEndpointBody(t *testing.T) {
 	}
 	if s := post("application/x-www-form-urlencoded", form+"&pad="+strings.Repeat("a", 1<<20)); s != http.StatusRequestEntityTooLarge {
 		t.Errorf("a 1 MiB body answered %d", s)
+	}
+	req, _ := http.NewRequest(http.MethodPost, e.url+"/oauth2/token", strings.NewReader("grant_type=refresh_token&refresh_token=x"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.SetBasicAuth(clientID, "a-secret")
+	resp, err := e.http.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized || resp.Header.Get("WWW-Authenticate") == "" {
+		t.Errorf("HTTP Basic with a secret for the public client answered %d", resp.StatusCode)
 	}
 }

@@ -19,6 +19,7 @@ const (
 // only its id, so nothing the browser posts can change where the code goes.
 type pending struct {
 	redirect                *url.URL
+	redirectURI             string // as the client sent it: the token request must repeat it exactly
 	state, challenge, nonce string
 	scopes                  []string
 	expires                 time.Time
@@ -86,7 +87,7 @@ func (i *Issuer) issueCode(id, username string) (string, *pending) {
 		return "", nil
 	}
 	code := randomToken(32)
-	i.codes[code] = &authCode{username: username, redirect: p.redirect.String(), challenge: p.challenge,
+	i.codes[code] = &authCode{username: username, redirect: p.redirectURI, challenge: p.challenge,
 		nonce: p.nonce, scopes: p.scopes, authTime: now, expires: now.Add(codeLifetime)}
 	return code, p
 }
