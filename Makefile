@@ -60,6 +60,7 @@ snapshots: tools
 ## bench: signatures per second and ratios, all measured in one run.
 bench: tools
 	go run ./internal/benchtable
+	go run ./internal/transferbench
 
 clean:
 	rm -rf cdk.out

@@ -11,15 +11,12 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
-	"html"
 	"io"
 	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -165,7 +162,11 @@ func (u *user) login(password string) {
 		u.t.Fatalf("signet login printed no address: %s", errb.String())
 	}
 	go func() { _, _ = io.Copy(io.Discard, stdout) }()
-	callback := submitLogin(u.t, authURL, u.email, password)
+	callback, err := local.CompleteLogin(context.Background(), authURL, u.email, password)
+	if err != nil {
+		_ = cmd.Process.Kill()
+		u.t.Fatal(err)
+	}
 	resp, err := http.Get(callback) // the CLI's loopback listener
 	if err != nil {
 		u.t.Fatalf("callback: %v", err)
@@ -174,59 +175,6 @@ func (u *user) login(password string) {
 	if err := cmd.Wait(); err != nil {
 		u.t.Fatalf("signet login: %v: %s", err, errb.String())
 	}
-}
-
-var (
-	formRE  = regexp.MustCompile(`(?is)<form[^>]*action="([^"]*)"`)
-	inputRE = regexp.MustCompile(`(?is)<input[^>]*>`)
-	attrRE  = regexp.MustCompile(`(?is)(name|value|type)="([^"]*)"`)
-)
-
-// submitLogin fetches the login page, fills in the form and returns where the issuer
-// redirects the browser (the CLI's callback).
-func submitLogin(t *testing.T, authURL, email, password string) string {
-	t.Helper()
-	browser := *local.HTTPClient
-	browser.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	resp, err := browser.Get(authURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	page, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	m := formRE.FindSubmatch(page)
-	if resp.StatusCode != 200 || m == nil {
-		t.Fatalf("login page: %d %s", resp.StatusCode, page)
-	}
-	form := url.Values{}
-	for _, in := range inputRE.FindAll(page, -1) {
-		attrs := map[string]string{}
-		for _, a := range attrRE.FindAllSubmatch(in, -1) {
-			attrs[strings.ToLower(string(a[1]))] = html.UnescapeString(string(a[2]))
-		}
-		switch name := attrs["name"]; {
-		case name == "":
-		case attrs["type"] == "password":
-			form.Set(name, password)
-		case strings.Contains(name, "user") || strings.Contains(name, "email"):
-			form.Set(name, email)
-		default:
-			form.Set(name, attrs["value"])
-		}
-	}
-	action, _ := url.Parse(html.UnescapeString(string(m[1])))
-	base, _ := url.Parse(authURL)
-	resp, err = browser.PostForm(base.ResolveReference(action).String(), form)
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	loc := resp.Header.Get("Location")
-	if resp.StatusCode != http.StatusFound || !strings.HasPrefix(loc, "http://localhost:") {
-		t.Fatalf("login: %d %s %s", resp.StatusCode, loc, body)
-	}
-	return loc
 }
 
 func (u *user) seeded() stack.User {

@@ -118,6 +118,10 @@ type Config struct {
 	// FirewallManager leaves the web ACL to AWS Firewall Manager and adds the
 	// "<StackName>-FirewallManager" stack (signet:firewallManager). Default: false.
 	FirewallManager bool
+	// MaxUploadBytes caps one file (signet:maxUploadBytes). Default: 5 TiB.
+	MaxUploadBytes float64
+	// AllowS3Downloads allows S3 presigned GET URLs (signet:allowS3Downloads).
+	AllowS3Downloads bool
 	// FirewallManagerAccount is that stack's account, the Firewall Manager
 	// administrator (signet:firewallManagerAccount). Default: environment-agnostic.
 	FirewallManagerAccount string
@@ -178,7 +182,7 @@ func NodeContext(app awscdk.App) ContextGetter {
 func ConfigFromContext(get ContextGetter) (Config, error) {
 	cfg := Config{StackName: "Signet", Nag: true, WafRateLimit: 1000, NoncurrentVersionDays: 90, MinimumTlsPolicy: "TLSv1.2_2021",
 		SignerConcurrency: signerapi.DefaultReservedConcurrency, DatabaseMaxCapacity: 4,
-		PriceClass: "PriceClass_All", LogFilePrefix: "cloudfront/", OriginVerifyGeneration: 1}
+		PriceClass: "PriceClass_All", LogFilePrefix: "cloudfront/", OriginVerifyGeneration: 1, MaxUploadBytes: signerapi.DefaultMaxUploadBytes}
 	var errs []string
 	fail := func(key string, v any, format string, args ...any) {
 		errs = append(errs, fmt.Sprintf("context %s=%s: %s", key, show(v), fmt.Sprintf(format, args...)))
@@ -294,6 +298,8 @@ func ConfigFromContext(get ContextGetter) (Config, error) {
 	number("signet:originVerifyGeneration", &cfg.OriginVerifyGeneration)
 	boolean("signet:firewallManager", &cfg.FirewallManager)
 	str("signet:firewallManagerAccount", &cfg.FirewallManagerAccount)
+	number("signet:maxUploadBytes", &cfg.MaxUploadBytes)
+	boolean("signet:allowS3Downloads", &cfg.AllowS3Downloads)
 
 	switch {
 	case cfg.Region == "":
@@ -339,6 +345,9 @@ func ConfigFromContext(get ContextGetter) (Config, error) {
 	}
 	if n := cfg.SignerConcurrency; n < 1 || n != float64(int64(n)) {
 		fail("signet:signerConcurrency", n, "must be a whole number, 1 or more")
+	}
+	if m := cfg.MaxUploadBytes; m < 1 || m > signerapi.DefaultMaxUploadBytes || m != float64(int64(m)) {
+		fail("signet:maxUploadBytes", m, "must be a whole number of bytes from 1 to 5497558138880 (S3's 5 TiB object limit)")
 	}
 	if m := cfg.DatabaseMaxCapacity; m < 1 || m > 256 || m*2 != float64(int64(m*2)) {
 		fail("signet:databaseMaxCapacity", m, "must be from 1 to 256 ACUs in steps of 0.5")

@@ -157,6 +157,8 @@ func (c Config) applyEdge(p *signet.SignetProps) {
 	p.LogFilePrefix = jsii.String(c.LogFilePrefix)
 	p.OriginVerifyGeneration = jsii.Number(c.OriginVerifyGeneration)
 	p.WebAclManagedByFirewallManager = c.FirewallManager
+	p.MaxUploadBytes = jsii.Number(c.MaxUploadBytes)
+	p.AllowS3Downloads = c.AllowS3Downloads
 }
 
 // FirewallManagerStack is the optional stack for the organisation's Firewall Manager

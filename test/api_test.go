@@ -1,6 +1,7 @@
 package test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -31,13 +32,17 @@ func TestUserPoolKeepsCustomerIdOutOfUsersHands(t *testing.T) {
 	}
 }
 
+// signetMethods: ten signer routes (downloads; uploads, complete; multipart create,
+// parts POST and GET, complete, abort; files GET and DELETE) and the admin API's ANY.
+const signetMethods = 11
+
 func TestApiRequiresCognitoAndValidatesBodies(t *testing.T) {
 	authID, auth := only(t, split.mainJSON, "AWS::ApiGateway::Authorizer")
 	if dig(auth, "Properties", "Type") != "COGNITO_USER_POOLS" {
 		t.Errorf("authorizer: %s", js(auth))
 	}
 	methods := resources(split.mainJSON, "AWS::ApiGateway::Method")
-	if len(methods) != 5 { // four signer routes and the admin API's ANY /admin/{proxy+}
+	if len(methods) != signetMethods {
 		t.Fatalf("methods: %v", keys(methods))
 	}
 	for id, m := range methods {
@@ -56,7 +61,8 @@ func TestApiRequiresCognitoAndValidatesBodies(t *testing.T) {
 		if !strings.Contains(schema, `"additionalProperties":false`) {
 			t.Errorf("%s admits unknown fields: %s", id, schema)
 		}
-		if strings.Contains(id, "Download") || strings.Contains(id, "Complete") || strings.Contains(id, "Upload") {
+		if strings.Contains(id, "Download") || strings.Contains(id, "Complete") || strings.Contains(id, "Upload") || strings.Contains(id, "Multipart") ||
+			strings.Contains(id, "Parts") || strings.Contains(id, "Abort") {
 			if !strings.Contains(schema, `"pattern":"^[A-Za-z0-9!_.'()-]+(/[A-Za-z0-9!_.'()-]+)*$"`) {
 				t.Errorf("%s: path not constrained to canonical form: %s", id, schema)
 			}
@@ -72,6 +78,62 @@ func TestApiRequiresCognitoAndValidatesBodies(t *testing.T) {
 	_, assoc := only(t, split.mainJSON, "AWS::WAFv2::WebACLAssociation")
 	if !strings.Contains(js(assoc), "ApiFirewallWebAcl") {
 		t.Errorf("web ACL association: %s", js(assoc))
+	}
+}
+
+// Multipart uploads, deletes and the size limit: the routes, their schemas, the
+// signer's S3 actions and its configuration.
+func TestLargeFilesAndDeletes(t *testing.T) {
+	paths := map[string]string{}
+	for id, r := range resources(split.mainJSON, "AWS::ApiGateway::Resource") {
+		paths[id] = fmt.Sprint(dig(r, "Properties", "PathPart"))
+	}
+	routes := map[string]bool{}
+	for _, m := range resources(split.mainJSON, "AWS::ApiGateway::Method") {
+		p := props(m)
+		ref, _ := dig(p, "ResourceId", "Ref").(string)
+		routes[fmt.Sprint(p["HttpMethod"], " ", paths[ref])] = true
+		if p["HttpMethod"] == "DELETE" && js(p["RequestParameters"]) != `{"method.request.querystring.path":true}` {
+			t.Errorf("DELETE takes a required path: %s", js(p["RequestParameters"]))
+		}
+	}
+	for _, want := range []string{"POST multipart", "POST parts", "GET parts", "POST complete", "POST abort", "DELETE files"} {
+		if !routes[want] {
+			t.Errorf("no %s route: %v", want, keys(routes))
+		}
+	}
+	for id, m := range resources(split.mainJSON, "AWS::ApiGateway::Model") {
+		schema := js(dig(m, "Properties", "Schema"))
+		switch {
+		case strings.HasPrefix(id, "ApiMultipartModel"):
+			if !strings.Contains(schema, `"size":{"maximum":5497558138880,"minimum":1,"type":"integer"}`) || !strings.Contains(schema, `"checksumAlgorithm":{"enum":["CRC64NVME"]`) {
+				t.Errorf("multipart model: %s", schema)
+			}
+		case strings.HasPrefix(id, "ApiPartsModel"):
+			if !strings.Contains(schema, `"maxItems":100`) || !strings.Contains(schema, `"maximum":10000`) {
+				t.Errorf("parts model: %s", schema)
+			}
+		}
+	}
+	_, fn := apiFunction(t, split.mainJSON, "ApiSignerFunction")
+	env := dig(fn, "Properties", "Environment", "Variables")
+	if dig(env, "SIGNET_MAX_UPLOAD_BYTES") != "5497558138880" || dig(env, "SIGNET_ALLOW_S3_DOWNLOADS") != nil {
+		t.Errorf("signer environment %s", js(env))
+	}
+	var deletes, listParts bool
+	for id, pol := range resources(split.mainJSON, "AWS::IAM::Policy") {
+		if !strings.HasPrefix(id, "ApiSignerRole") {
+			continue
+		}
+		for _, st := range statements(dig(pol, "Properties", "PolicyDocument")) {
+			a := js(actions(st))
+			deletes = deletes || strings.Contains(a, "s3:DeleteObject")
+			// CDK merges it into the statement on the bucket's objects.
+			listParts = listParts || (strings.Contains(a, "s3:ListMultipartUploadParts") && strings.Contains(js(st["Resource"]), `"/*"`))
+		}
+	}
+	if !deletes || !listParts {
+		t.Errorf("signer may delete %v, list parts %v", deletes, listParts)
 	}
 }
 
@@ -131,7 +193,7 @@ func TestApiCorsPreflights(t *testing.T) {
 			t.Errorf("%s: %s", id, js(p))
 		}
 	}
-	if options == 0 || others != 5 {
+	if options == 0 || others != signetMethods {
 		t.Errorf("%d preflight methods, %d others", options, others)
 	}
 	for id, f := range resources(single.mainJSON, "AWS::Lambda::Function") {
@@ -139,7 +201,7 @@ func TestApiCorsPreflights(t *testing.T) {
 			t.Errorf("signer does not know the origins: %s", js(dig(f, "Properties", "Environment")))
 		}
 	}
-	if n := len(resources(split.mainJSON, "AWS::ApiGateway::Method")); n != 5 {
-		t.Errorf("without origins, %d methods (want 5, no preflights)", n)
+	if n := len(resources(split.mainJSON, "AWS::ApiGateway::Method")); n != signetMethods {
+		t.Errorf("without origins, %d methods (want %d, no preflights)", n, signetMethods)
 	}
 }

@@ -31,10 +31,13 @@
 package signerapi
 
 import (
+	"strconv"
+
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscognito"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
@@ -102,6 +105,13 @@ type SignerApiProps struct {
 	LinkErrorPage *string
 	// RemovalPolicy of log groups and the created WAF key. Default: RETAIN.
 	RemovalPolicy awscdk.RemovalPolicy
+	// MaxUploadBytes caps one file (multipart uploads), 1 byte to S3's 5 TiB object
+	// limit. Default: DefaultMaxUploadBytes (5 TiB).
+	MaxUploadBytes *float64
+	// AllowS3Downloads lets callers ask for an S3 presigned GET ("via":"s3") instead
+	// of a CloudFront URL: the seed's other download branch, for clients that cannot
+	// reach the distribution. Same authorization and audit. Default: false.
+	AllowS3Downloads bool
 	// CorsAllowedOrigins are https origins of web apps that call the API from the
 	// browser: API Gateway answers their preflight, the signer names them in
 	// Access-Control-Allow-Origin. Default: none (no CORS).
@@ -144,6 +154,9 @@ type SignerApi struct {
 	Url *string
 }
 
+// DefaultMaxUploadBytes is S3's object size limit, 5 TiB.
+const DefaultMaxUploadBytes = 5 << 40
+
 // StageName is the API's one stage.
 const StageName = "v1"
 
@@ -170,6 +183,9 @@ func ValidateSignerApiProps(props *SignerApiProps) error {
 		if props.NoReservedConcurrency {
 			c.Fail("ReservedConcurrency", *r, "conflicts with NoReservedConcurrency; set one")
 		}
+	}
+	if m := props.MaxUploadBytes; m != nil && (*m < 1 || *m > DefaultMaxUploadBytes || !propcheck.Whole(*m)) {
+		c.Fail("MaxUploadBytes", *m, "must be a whole number of bytes from 1 to 5497558138880 (S3's 5 TiB object limit)")
 	}
 	if r := props.AdminReservedConcurrency; r != nil {
 		if *r < 1 || !propcheck.Whole(*r) {
@@ -241,6 +257,12 @@ func (a *SignerApi) addSigner(props *SignerApiProps, removal awscdk.RemovalPolic
 	props.Database.GrantConnect(a.Signer.Role)
 	props.Bucket.GrantPut(a.Signer.Role, jsii.String("*"))
 	props.Bucket.GrantRead(a.Signer.Role, jsii.String("*"))
+	// DELETE /api/files removes the object; resuming a multipart upload lists its parts.
+	props.Bucket.GrantDelete(a.Signer.Role, jsii.String("*"))
+	a.Signer.Role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Actions:   jsii.Strings("s3:ListMultipartUploadParts"),
+		Resources: jsii.Strings(*props.Bucket.ArnForObjects(jsii.String("*"))),
+	}))
 }
 
 // signerEnvironment is the signer's configuration: where the signing keys, the
@@ -263,6 +285,14 @@ func signerEnvironment(props *SignerApiProps) map[string]*string {
 	}
 	if props.OriginVerify != nil {
 		env["SIGNET_BEHIND_EDGE"] = jsii.String("true")
+	}
+	maxUpload := float64(DefaultMaxUploadBytes)
+	if props.MaxUploadBytes != nil {
+		maxUpload = *props.MaxUploadBytes
+	}
+	env["SIGNET_MAX_UPLOAD_BYTES"] = jsii.String(strconv.FormatInt(int64(maxUpload), 10))
+	if props.AllowS3Downloads {
+		env["SIGNET_ALLOW_S3_DOWNLOADS"] = jsii.String("true")
 	}
 	if len(props.CorsAllowedOrigins) > 0 {
 		env["SIGNET_CORS_ORIGINS"] = awscdk.Fn_Join(jsii.String(","), &props.CorsAllowedOrigins)
@@ -324,7 +354,7 @@ func corsPreflight(origins []*string) *awsapigateway.CorsOptions {
 	// they return only CORS headers (a mock integration, no Lambda).
 	return &awsapigateway.CorsOptions{
 		AllowOrigins: &origins,
-		AllowMethods: jsii.Strings("GET", "POST"),
+		AllowMethods: jsii.Strings("GET", "POST", "DELETE"),
 		AllowHeaders: jsii.Strings("Authorization", "Content-Type"),
 		MaxAge:       awscdk.Duration_Hours(jsii.Number(1)),
 	}
@@ -380,14 +410,36 @@ func (a *SignerApi) addRoutes(props *SignerApiProps) *methodDefaults {
 			RestApi: a.Api, ValidateRequestBody: jsii.Bool(true), ValidateRequestParameters: jsii.Bool(true),
 		}),
 	}
-	downloads, uploads, complete := a.addRequestModels()
+	models := a.addRequestModels(maxUploadBytes(props))
 	root := a.Root
-	m.add(root.AddResource(jsii.String("downloads"), nil), "POST", downloads, nil)
+	m.add(root.AddResource(jsii.String("downloads"), nil), "POST", models.downloads, nil)
 	up := root.AddResource(jsii.String("uploads"), nil)
-	m.add(up, "POST", uploads, nil)
-	m.add(up.AddResource(jsii.String("complete"), nil), "POST", complete, nil)
-	m.add(root.AddResource(jsii.String("files"), nil), "GET", nil, map[string]*bool{"folder": jsii.Bool(false), "cursor": jsii.Bool(false), "limit": jsii.Bool(false)})
+	m.add(up, "POST", models.uploads, nil)
+	m.add(up.AddResource(jsii.String("complete"), nil), "POST", models.complete, nil)
+	a.addMultipartRoutes(m, up, models)
+	files := root.AddResource(jsii.String("files"), nil)
+	m.add(files, "GET", nil, map[string]*bool{"folder": jsii.Bool(false), "cursor": jsii.Bool(false), "limit": jsii.Bool(false)})
+	m.add(files, "DELETE", nil, map[string]*bool{"path": jsii.Bool(true)})
 	return m
+}
+
+// addMultipartRoutes adds /api/uploads/multipart: create, parts (POST to presign a
+// batch, GET to list what arrived), complete and abort.
+func (a *SignerApi) addMultipartRoutes(m *methodDefaults, up awsapigateway.IResource, models *requestModels) {
+	mp := up.AddResource(jsii.String("multipart"), nil)
+	m.add(mp, "POST", models.multipart, nil)
+	parts := mp.AddResource(jsii.String("parts"), nil)
+	m.add(parts, "POST", models.parts, nil)
+	m.add(parts, "GET", nil, map[string]*bool{"path": jsii.Bool(true), "uploadId": jsii.Bool(true)})
+	m.add(mp.AddResource(jsii.String("complete"), nil), "POST", models.completeMultipart, nil)
+	m.add(mp.AddResource(jsii.String("abort"), nil), "POST", models.abort, nil)
+}
+
+func maxUploadBytes(props *SignerApiProps) float64 {
+	if props.MaxUploadBytes != nil {
+		return *props.MaxUploadBytes
+	}
+	return DefaultMaxUploadBytes
 }
 
 // add adds method on res, with body model (nil for none) and query parameters
@@ -411,31 +463,66 @@ func (m *methodDefaults) add(res awsapigateway.IResource, method string, model a
 	res.AddMethod(jsii.String(method), m.integration, opts)
 }
 
+// requestModels are the JSON schemas request bodies must match.
+type requestModels struct {
+	downloads, uploads, complete               awsapigateway.Model
+	multipart, parts, completeMultipart, abort awsapigateway.Model
+}
+
+// crc64Pattern is the base64 of an 8-byte CRC64NVME.
+const crc64Pattern = `^[A-Za-z0-9+/]{11}=$`
+
 // addRequestModels creates the JSON schemas request bodies must match before the
 // signer runs: canonical paths, bounded sizes, no unknown fields.
-func (a *SignerApi) addRequestModels() (downloads, uploads, complete awsapigateway.Model) {
+func (a *SignerApi) addRequestModels(maxUpload float64) *requestModels {
 	model := func(name string, schema *awsapigateway.JsonSchema) awsapigateway.Model {
 		return awsapigateway.NewModel(a.Construct, jsii.String(name+"Model"), &awsapigateway.ModelProps{
 			RestApi: a.Api, ContentType: jsii.String("application/json"), Schema: schema,
 		})
 	}
-	downloads = model("Download", objectSchema([]string{"path"}, map[string]*awsapigateway.JsonSchema{
-		"path":            stringSchema(1024, pathPattern),
+	path := stringSchema(1024, pathPattern)
+	uploadID := stringSchema(1024, `^[\x21-\x7e]+$`)
+	m := &requestModels{}
+	m.downloads = model("Download", objectSchema([]string{"path"}, map[string]*awsapigateway.JsonSchema{
+		"path":            path,
 		"lifetimeSeconds": {Type: awsapigateway.JsonSchemaType_INTEGER, Minimum: jsii.Number(10), Maximum: jsii.Number(3600)},
 		"startsAt":        stringSchema(40, ""),
 		"ipRestriction":   stringSchema(18, `^(sourceIp|[0-9]{1,3}(\.[0-9]{1,3}){3}(/[0-9]{1,2})?)$`),
 		"delivery":        enumSchema("url", "cookies"),
 		"scope":           enumSchema("file", "folder"),
+		"via":             enumSchema("cloudfront", "s3"),
 	}))
-	uploads = model("Upload", objectSchema([]string{"path", "contentType", "size", "checksumSha256"}, map[string]*awsapigateway.JsonSchema{
-		"path":           stringSchema(1024, pathPattern),
+	m.uploads = model("Upload", objectSchema([]string{"path", "contentType", "size", "checksumSha256"}, map[string]*awsapigateway.JsonSchema{
+		"path":           path,
 		"contentType":    stringSchema(255, `^[\x20-\x7e]+$`),
 		"size":           {Type: awsapigateway.JsonSchemaType_INTEGER, Minimum: jsii.Number(0), Maximum: jsii.Number(5 << 30)},
 		"checksumSha256": stringSchema(44, `^[A-Za-z0-9+/]{43}=$`),
 		"method":         enumSchema("put", "post"),
 	}))
-	complete = model("Complete", objectSchema([]string{"path"}, map[string]*awsapigateway.JsonSchema{"path": stringSchema(1024, pathPattern)}))
-	return downloads, uploads, complete
+	m.complete = model("Complete", objectSchema([]string{"path"}, map[string]*awsapigateway.JsonSchema{"path": path}))
+	m.multipart = model("Multipart", objectSchema([]string{"path", "size", "contentType", "checksumAlgorithm"}, map[string]*awsapigateway.JsonSchema{
+		"path":              path,
+		"size":              {Type: awsapigateway.JsonSchemaType_INTEGER, Minimum: jsii.Number(1), Maximum: jsii.Number(maxUpload)},
+		"contentType":       stringSchema(255, `^[\x20-\x7e]+$`),
+		"checksumAlgorithm": enumSchema("CRC64NVME"),
+		"partSize":          {Type: awsapigateway.JsonSchemaType_INTEGER, Minimum: jsii.Number(0), Maximum: jsii.Number(5 << 30)},
+	}))
+	part := objectSchema([]string{"number"}, map[string]*awsapigateway.JsonSchema{
+		"number":            {Type: awsapigateway.JsonSchemaType_INTEGER, Minimum: jsii.Number(1), Maximum: jsii.Number(10000)},
+		"checksumCrc64nvme": stringSchema(12, crc64Pattern),
+		"etag":              stringSchema(200, `^[\x20-\x7e]+$`),
+	})
+	partList := func(maxItems float64) *awsapigateway.JsonSchema {
+		return &awsapigateway.JsonSchema{Type: awsapigateway.JsonSchemaType_ARRAY, MinItems: jsii.Number(1), MaxItems: jsii.Number(maxItems), Items: part}
+	}
+	m.parts = model("Parts", objectSchema([]string{"path", "uploadId", "parts"}, map[string]*awsapigateway.JsonSchema{
+		"path": path, "uploadId": uploadID, "parts": partList(100),
+	}))
+	m.completeMultipart = model("CompleteMultipart", objectSchema([]string{"path", "uploadId", "parts", "checksumCrc64nvme"}, map[string]*awsapigateway.JsonSchema{
+		"path": path, "uploadId": uploadID, "parts": partList(10000), "checksumCrc64nvme": stringSchema(12, crc64Pattern),
+	}))
+	m.abort = model("Abort", objectSchema([]string{"path", "uploadId"}, map[string]*awsapigateway.JsonSchema{"path": path, "uploadId": uploadID}))
+	return m
 }
 
 // stringSchema is a non-empty string of at most maxLen characters, matching pattern

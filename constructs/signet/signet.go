@@ -106,6 +106,11 @@ type SignetProps struct {
 	PriceClass awscloudfront.PriceClass
 	// LogFilePrefix of CloudFront's standard logs in LogBucket. Default: "cloudfront/".
 	LogFilePrefix *string
+	// MaxUploadBytes caps one file. Default: signerapi.DefaultMaxUploadBytes (5 TiB).
+	MaxUploadBytes *float64
+	// AllowS3Downloads lets callers ask for S3 presigned GET URLs instead of CloudFront
+	// ones. Default: false.
+	AllowS3Downloads bool
 
 	// Vpc, an existing VPC for the database and the Lambdas. Signet adds no endpoints
 	// or routes to a VPC it did not create: the subnets must reach SSM, Secrets
@@ -462,15 +467,17 @@ func (s *Signet) buildApi(props *SignetProps, removal awscdk.RemovalPolicy) {
 		page = cmp.Or(props.ErrorPageHtml, jsii.String(DefaultErrorPageHtml))
 	}
 	s.Api = signerapi.NewSignerApi(s.Construct, "Api", &signerapi.SignerApiProps{
-		OriginVerify:  s.OriginVerify,
-		LinkErrorPage: page,
-		UserPool:      s.UserPool,
-		SigningKeys:   s.SigningKeys,
-		Bucket:        s.Bucket,
-		BucketKey:     s.BucketKey,
-		Database:      s.Database,
-		LogKey:        s.Keys.LogsKey,
-		RemovalPolicy: removal,
+		OriginVerify:     s.OriginVerify,
+		LinkErrorPage:    page,
+		MaxUploadBytes:   props.MaxUploadBytes,
+		AllowS3Downloads: props.AllowS3Downloads,
+		UserPool:         s.UserPool,
+		SigningKeys:      s.SigningKeys,
+		Bucket:           s.Bucket,
+		BucketKey:        s.BucketKey,
+		Database:         s.Database,
+		LogKey:           s.Keys.LogsKey,
+		RemovalPolicy:    removal,
 		// The same web apps that upload from the browser call the API.
 		CorsAllowedOrigins:  props.CorsAllowedOrigins,
 		ReservedConcurrency: props.SignerReservedConcurrency,
