@@ -118,6 +118,23 @@ type Config struct {
 	// FirewallManager leaves the web ACL to AWS Firewall Manager and adds the
 	// "<StackName>-FirewallManager" stack (signet:firewallManager). Default: false.
 	FirewallManager bool
+	// AlarmEmail receives the alarms (signet:alarmEmail). Default: none.
+	AlarmEmail string
+	// Monitoring adds the alarm topic, alarms and dashboard (signet:monitoring).
+	// Default: true.
+	Monitoring bool
+	// SigningKeyMaxAgeDays before the stale-key alarm (signet:signingKeyMaxAgeDays).
+	// Default: 90.
+	SigningKeyMaxAgeDays float64
+	// MalwareScanning turns on GuardDuty Malware Protection for S3
+	// (signet:malwareScanning). Default: false.
+	MalwareScanning bool
+	// DatabaseMinCapacity in ACUs, 0 = auto-pause (signet:databaseMinCapacity).
+	// Default: 0 (0.5 with the proxy).
+	DatabaseMinCapacity float64
+	// SignerProvisionedConcurrency on the "live" alias
+	// (signet:signerProvisionedConcurrency). Default: 0, none.
+	SignerProvisionedConcurrency float64
 	// MaxUploadBytes caps one file (signet:maxUploadBytes). Default: 5 TiB.
 	MaxUploadBytes float64
 	// AllowS3Downloads allows S3 presigned GET URLs (signet:allowS3Downloads).
@@ -182,7 +199,8 @@ func NodeContext(app awscdk.App) ContextGetter {
 func ConfigFromContext(get ContextGetter) (Config, error) {
 	cfg := Config{StackName: "Signet", Nag: true, WafRateLimit: 1000, NoncurrentVersionDays: 90, MinimumTlsPolicy: "TLSv1.2_2021",
 		SignerConcurrency: signerapi.DefaultReservedConcurrency, DatabaseMaxCapacity: 4,
-		PriceClass: "PriceClass_All", LogFilePrefix: "cloudfront/", OriginVerifyGeneration: 1, MaxUploadBytes: signerapi.DefaultMaxUploadBytes}
+		PriceClass: "PriceClass_All", LogFilePrefix: "cloudfront/", OriginVerifyGeneration: 1, MaxUploadBytes: signerapi.DefaultMaxUploadBytes,
+		Monitoring: true, SigningKeyMaxAgeDays: 90, DatabaseMinCapacity: -1}
 	var errs []string
 	fail := func(key string, v any, format string, args ...any) {
 		errs = append(errs, fmt.Sprintf("context %s=%s: %s", key, show(v), fmt.Sprintf(format, args...)))
@@ -282,7 +300,10 @@ func ConfigFromContext(get ContextGetter) (Config, error) {
 	list("signet:signingKeys", &cfg.SigningKeys)
 	str("signet:activeSigningKey", &cfg.ActiveSigningKey)
 	boolean("signet:nag", &cfg.Nag)
-	number("signet:signerConcurrency", &cfg.SignerConcurrency)
+	number("signet:signerConcurrency", &cfg.SignerConcurrency) // the earlier name
+	number("signet:signerReservedConcurrency", &cfg.SignerConcurrency)
+	number("signet:signerProvisionedConcurrency", &cfg.SignerProvisionedConcurrency)
+	number("signet:databaseMinCapacity", &cfg.DatabaseMinCapacity)
 	number("signet:databaseMaxCapacity", &cfg.DatabaseMaxCapacity)
 	boolean("signet:databaseProxy", &cfg.DatabaseProxy)
 	str("signet:authDomainPrefix", &cfg.AuthDomainPrefix)
@@ -299,6 +320,10 @@ func ConfigFromContext(get ContextGetter) (Config, error) {
 	boolean("signet:firewallManager", &cfg.FirewallManager)
 	str("signet:firewallManagerAccount", &cfg.FirewallManagerAccount)
 	number("signet:maxUploadBytes", &cfg.MaxUploadBytes)
+	str("signet:alarmEmail", &cfg.AlarmEmail)
+	boolean("signet:monitoring", &cfg.Monitoring)
+	number("signet:signingKeyMaxAgeDays", &cfg.SigningKeyMaxAgeDays)
+	boolean("signet:malwareScanning", &cfg.MalwareScanning)
 	boolean("signet:allowS3Downloads", &cfg.AllowS3Downloads)
 
 	switch {
@@ -346,6 +371,7 @@ func ConfigFromContext(get ContextGetter) (Config, error) {
 	if n := cfg.SignerConcurrency; n < 1 || n != float64(int64(n)) {
 		fail("signet:signerConcurrency", n, "must be a whole number, 1 or more")
 	}
+	checkOperations(cfg, fail)
 	if m := cfg.MaxUploadBytes; m < 1 || m > signerapi.DefaultMaxUploadBytes || m != float64(int64(m)) {
 		fail("signet:maxUploadBytes", m, "must be a whole number of bytes from 1 to 5497558138880 (S3's 5 TiB object limit)")
 	}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/signet-cdk/signet/constructs/cdn"
 	"github.com/signet-cdk/signet/constructs/firewallmanager"
+	"github.com/signet-cdk/signet/constructs/identity"
 	"github.com/signet-cdk/signet/constructs/signet"
 	"github.com/signet-cdk/signet/internal/strictjson"
 )
@@ -158,6 +159,7 @@ func (c Config) applyEdge(p *signet.SignetProps) {
 	p.OriginVerifyGeneration = jsii.Number(c.OriginVerifyGeneration)
 	p.WebAclManagedByFirewallManager = c.FirewallManager
 	p.MaxUploadBytes = jsii.Number(c.MaxUploadBytes)
+	c.applyOperations(p)
 	p.AllowS3Downloads = c.AllowS3Downloads
 }
 
@@ -183,4 +185,39 @@ func newFirewallManagerStack(app constructs.Construct, c Config) *FirewallManage
 		RateLimit: jsii.Number(c.WafRateLimit), BlockAnonymousIps: c.BlockAnonymousIps,
 	})
 	return &FirewallManagerStack{Stack: st, Policy: policy}
+}
+
+// checkOperations validates the monitoring and capacity keys.
+func checkOperations(cfg Config, fail func(string, any, string, ...any)) {
+	if e := cfg.AlarmEmail; e != "" && identity.CheckEmail(e) != "" {
+		fail("signet:alarmEmail", e, "%s", identity.CheckEmail(e))
+	}
+	if d := cfg.SigningKeyMaxAgeDays; d < 1 || d > 365 || d != float64(int64(d)) {
+		fail("signet:signingKeyMaxAgeDays", d, "must be a whole number of days from 1 to 365")
+	}
+	if m := cfg.DatabaseMinCapacity; m != -1 && (m < 0 || m > cfg.DatabaseMaxCapacity || m*2 != float64(int64(m*2))) {
+		fail("signet:databaseMinCapacity", m, "must be from 0 (auto-pause) to signet:databaseMaxCapacity (%v) in steps of 0.5", cfg.DatabaseMaxCapacity)
+	}
+	if p := cfg.SignerProvisionedConcurrency; p != 0 && (p < 1 || p > cfg.SignerConcurrency || p != float64(int64(p))) {
+		fail("signet:signerProvisionedConcurrency", p, "must be a whole number from 1 to signet:signerReservedConcurrency (%v)", cfg.SignerConcurrency)
+	}
+	if cfg.AlarmEmail != "" && !cfg.Monitoring {
+		fail("signet:alarmEmail", cfg.AlarmEmail, "needs signet:monitoring true")
+	}
+}
+
+// applyOperations sets the monitoring, scanning and capacity props.
+func (c Config) applyOperations(p *signet.SignetProps) {
+	p.DisableMonitoring = !c.Monitoring
+	if c.AlarmEmail != "" {
+		p.AlarmEmail = jsii.String(c.AlarmEmail)
+	}
+	p.SigningKeyMaxAge = awscdk.Duration_Days(jsii.Number(c.SigningKeyMaxAgeDays))
+	p.MalwareScanning = c.MalwareScanning
+	if c.DatabaseMinCapacity >= 0 {
+		p.DatabaseMinCapacity = jsii.Number(c.DatabaseMinCapacity)
+	}
+	if c.SignerProvisionedConcurrency > 0 {
+		p.SignerProvisionedConcurrency = jsii.Number(c.SignerProvisionedConcurrency)
+	}
 }

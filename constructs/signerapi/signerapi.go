@@ -112,6 +112,14 @@ type SignerApiProps struct {
 	// of a CloudFront URL: the seed's other download branch, for clients that cannot
 	// reach the distribution. Same authorization and audit. Default: false.
 	AllowS3Downloads bool
+	// MalwareScanning says GuardDuty tags each upload with its scan result (package
+	// malwarescan): the signer then signs only files tagged clean (SIGNET_MALWARE_SCANNING).
+	// Default: false.
+	MalwareScanning bool
+	// ProvisionedConcurrency keeps this many signer instances initialised on the alias
+	// "live", which the API then invokes; at most the reserved concurrency. Default:
+	// none (the API invokes the function on demand).
+	ProvisionedConcurrency *float64
 	// CorsAllowedOrigins are https origins of web apps that call the API from the
 	// browser: API Gateway answers their preflight, the signer names them in
 	// Access-Control-Allow-Origin. Default: none (no CORS).
@@ -147,6 +155,10 @@ type SignerApi struct {
 	Directory *gofunction.GoFunction
 	AccessLog awslogs.LogGroup
 	Firewall  *firewall.WebAcl
+	// RegionalWebAclArn is the web ACL on the stage: Firewall's, or WebAclArn.
+	RegionalWebAclArn *string
+	// SignerAlias is the "live" alias with provisioned concurrency; nil without it.
+	SignerAlias awslambda.Alias
 	// Root is the /api resource every route is under: the distribution serves the API
 	// under /api/*, and CloudFront passes the path on as it is.
 	Root awsapigateway.IResource
@@ -182,6 +194,15 @@ func ValidateSignerApiProps(props *SignerApiProps) error {
 		}
 		if props.NoReservedConcurrency {
 			c.Fail("ReservedConcurrency", *r, "conflicts with NoReservedConcurrency; set one")
+		}
+	}
+	if p := props.ProvisionedConcurrency; p != nil {
+		reserved := float64(DefaultReservedConcurrency)
+		if props.ReservedConcurrency != nil {
+			reserved = *props.ReservedConcurrency
+		}
+		if *p < 1 || !propcheck.Whole(*p) || (!props.NoReservedConcurrency && *p > reserved) {
+			c.Fail("ProvisionedConcurrency", *p, "must be a whole number from 1 to the reserved concurrency (%v)", reserved)
 		}
 	}
 	if m := props.MaxUploadBytes; m != nil && (*m < 1 || *m > DefaultMaxUploadBytes || !propcheck.Whole(*m)) {
@@ -294,6 +315,9 @@ func signerEnvironment(props *SignerApiProps) map[string]*string {
 	if props.AllowS3Downloads {
 		env["SIGNET_ALLOW_S3_DOWNLOADS"] = jsii.String("true")
 	}
+	if props.MalwareScanning {
+		env["SIGNET_MALWARE_SCANNING"] = jsii.String("true")
+	}
 	if len(props.CorsAllowedOrigins) > 0 {
 		env["SIGNET_CORS_ORIGINS"] = awscdk.Fn_Join(jsii.String(","), &props.CorsAllowedOrigins)
 	}
@@ -405,7 +429,7 @@ func (a *SignerApi) addRoutes(props *SignerApiProps) *methodDefaults {
 		authorizer: awsapigateway.NewCognitoUserPoolsAuthorizer(a.Construct, jsii.String("Authorizer"), &awsapigateway.CognitoUserPoolsAuthorizerProps{
 			CognitoUserPools: &[]awscognito.IUserPool{props.UserPool},
 		}),
-		integration: awsapigateway.NewLambdaIntegration(a.Signer.Function, nil),
+		integration: awsapigateway.NewLambdaIntegration(a.signerTarget(props), nil),
 		validator: awsapigateway.NewRequestValidator(a.Construct, jsii.String("BodyValidator"), &awsapigateway.RequestValidatorProps{
 			RestApi: a.Api, ValidateRequestBody: jsii.Bool(true), ValidateRequestParameters: jsii.Bool(true),
 		}),
@@ -421,6 +445,19 @@ func (a *SignerApi) addRoutes(props *SignerApiProps) *methodDefaults {
 	m.add(files, "GET", nil, map[string]*bool{"folder": jsii.Bool(false), "cursor": jsii.Bool(false), "limit": jsii.Bool(false)})
 	m.add(files, "DELETE", nil, map[string]*bool{"path": jsii.Bool(true)})
 	return m
+}
+
+// signerTarget is what the API invokes: the "live" alias with provisioned concurrency,
+// else the function.
+func (a *SignerApi) signerTarget(props *SignerApiProps) awslambda.IFunction {
+	if props.ProvisionedConcurrency == nil {
+		return a.Signer.Function
+	}
+	a.SignerAlias = awslambda.NewAlias(a.Construct, jsii.String("SignerLive"), &awslambda.AliasProps{
+		AliasName: jsii.String("live"), Version: a.Signer.Function.CurrentVersion(),
+		ProvisionedConcurrentExecutions: props.ProvisionedConcurrency,
+	})
+	return a.SignerAlias
 }
 
 // addMultipartRoutes adds /api/uploads/multipart: create, parts (POST to presign a
@@ -560,6 +597,7 @@ func (a *SignerApi) addFirewall(props *SignerApiProps, removal awscdk.RemovalPol
 		a.Firewall = firewall.NewWebAcl(a.Construct, "Firewall", fw)
 		webAcl = a.Firewall.Arn
 	}
+	a.RegionalWebAclArn = webAcl
 	awswafv2.NewCfnWebACLAssociation(a.Construct, jsii.String("WebAclAssociation"), &awswafv2.CfnWebACLAssociationProps{
 		ResourceArn: a.Api.DeploymentStage().StageArn(),
 		WebAclArn:   webAcl,

@@ -52,6 +52,8 @@ import (
 	"github.com/signet-cdk/signet/constructs/internal/nag"
 	"github.com/signet-cdk/signet/constructs/internal/propcheck"
 	"github.com/signet-cdk/signet/constructs/keys"
+	"github.com/signet-cdk/signet/constructs/malwarescan"
+	"github.com/signet-cdk/signet/constructs/monitoring"
 	"github.com/signet-cdk/signet/constructs/originverify"
 	"github.com/signet-cdk/signet/constructs/signerapi"
 	"github.com/signet-cdk/signet/constructs/signingkeys"
@@ -106,6 +108,25 @@ type SignetProps struct {
 	PriceClass awscloudfront.PriceClass
 	// LogFilePrefix of CloudFront's standard logs in LogBucket. Default: "cloudfront/".
 	LogFilePrefix *string
+	// AlarmEmail subscribes an address to the alarm topic (Cognito-style
+	// confirmation mail from SNS). Default: none.
+	AlarmEmail *string
+	// DisableMonitoring leaves out the alarm topic, the alarms and the dashboard.
+	// Default: false (package monitoring with its documented thresholds).
+	DisableMonitoring bool
+	// SigningKeyMaxAge before the stale-key alarm fires. Default: 90 days.
+	SigningKeyMaxAge awscdk.Duration
+	// MalwareScanning turns on GuardDuty Malware Protection for S3 on the files bucket
+	// (package malwarescan): a completed upload is downloadable only once its scan
+	// tag says clean. Only with Signet's own bucket or one defined in your app.
+	// Default: false.
+	MalwareScanning bool
+	// DatabaseMinCapacity in ACUs, 0 (auto-pause; the first request after a pause
+	// waits for the resume, about 15 s) to 256. Default: 0 (0.5 with DatabaseProxy).
+	DatabaseMinCapacity *float64
+	// SignerProvisionedConcurrency keeps this many signer instances initialised on a
+	// "live" alias that the API invokes. Default: none (on demand).
+	SignerProvisionedConcurrency *float64
 	// MaxUploadBytes caps one file. Default: signerapi.DefaultMaxUploadBytes (5 TiB).
 	MaxUploadBytes *float64
 	// AllowS3Downloads lets callers ask for S3 presigned GET URLs instead of CloudFront
@@ -237,6 +258,11 @@ type Signet struct {
 	// Records are the alias records for DomainNames in HostedZone (A, and AAAA with
 	// IPv6); nil without HostedZone.
 	Records []awsroute53.RecordSet
+	// Monitoring is the alarm topic, the alarms and the dashboard; nil with
+	// DisableMonitoring.
+	Monitoring *monitoring.Monitoring
+	// MalwareScan is GuardDuty's scan of the bucket; nil unless MalwareScanning.
+	MalwareScan *malwarescan.MalwareScan
 	// AuthUrl is the sign-in base URL (Identity.AuthUrl): the custom auth domain's,
 	// else the Cognito domain's; nil when Signet made no domain.
 	AuthUrl *string
@@ -271,6 +297,7 @@ func NewSignet(scope constructs.Construct, id string, props *SignetProps) *Signe
 	s.buildApi(props, removal)
 	s.buildDistribution(props)
 	s.buildRecords(props)
+	s.buildMonitoring(props, removal)
 	s.SignedDomain = s.Cdn.DomainName
 	if len(props.DomainNames) > 0 {
 		s.SignedDomain = props.DomainNames[0]
@@ -397,6 +424,35 @@ func (s *Signet) apiOrigin() awscloudfront.IOrigin {
 	})
 }
 
+// buildMonitoring adds the alarm topic, the alarms and the dashboard over the parts
+// built (the CloudFront and edge-WAF alarms only in a us-east-1 stack: their metrics
+// exist only there; package monitoring), and GuardDuty's scan when asked.
+func (s *Signet) buildMonitoring(props *SignetProps, removal awscdk.RemovalPolicy) {
+	if props.MalwareScanning {
+		s.MalwareScan = malwarescan.NewMalwareScan(s.Construct, "MalwareScan", &malwarescan.MalwareScanProps{Bucket: s.Bucket, BucketKey: s.BucketKey})
+	}
+	if props.DisableMonitoring {
+		return
+	}
+	mp := &monitoring.MonitoringProps{
+		SignerFunction:      s.Api.Signer.Function,
+		KeygenFunction:      s.SigningKeys.Keygen.Function,
+		Api:                 s.Api.Api,
+		DatabaseCluster:     s.Database.Cluster,
+		DatabaseMaxCapacity: props.DatabaseMaxCapacity,
+		RegionalWebAclArn:   s.Api.RegionalWebAclArn,
+		DistributionId:      s.Cdn.Distribution.DistributionId(),
+		EdgeWebAclArn:       s.WebAclArn,
+		SigningKeyMaxAge:    props.SigningKeyMaxAge,
+		AlarmEmail:          props.AlarmEmail,
+		RemovalPolicy:       removal,
+	}
+	if s.Api.Admin != nil {
+		mp.AdminFunction = s.Api.Admin.Function
+	}
+	s.Monitoring = monitoring.NewMonitoring(s.Construct, "Monitoring", mp)
+}
+
 // buildRecords points each of DomainNames at the distribution in HostedZone: an alias
 // A record, and AAAA when the distribution answers over IPv6.
 func (s *Signet) buildRecords(props *SignetProps) {
@@ -428,6 +484,7 @@ func (s *Signet) buildDatabase(props *SignetProps, removal awscdk.RemovalPolicy)
 		RemovalPolicy:             dbRemoval,
 		DisableDeletionProtection: props.DisableDeletionProtection,
 		MaxCapacity:               props.DatabaseMaxCapacity,
+		MinCapacity:               props.DatabaseMinCapacity,
 		Proxy:                     props.DatabaseProxy,
 	})
 }
@@ -467,17 +524,19 @@ func (s *Signet) buildApi(props *SignetProps, removal awscdk.RemovalPolicy) {
 		page = cmp.Or(props.ErrorPageHtml, jsii.String(DefaultErrorPageHtml))
 	}
 	s.Api = signerapi.NewSignerApi(s.Construct, "Api", &signerapi.SignerApiProps{
-		OriginVerify:     s.OriginVerify,
-		LinkErrorPage:    page,
-		MaxUploadBytes:   props.MaxUploadBytes,
-		AllowS3Downloads: props.AllowS3Downloads,
-		UserPool:         s.UserPool,
-		SigningKeys:      s.SigningKeys,
-		Bucket:           s.Bucket,
-		BucketKey:        s.BucketKey,
-		Database:         s.Database,
-		LogKey:           s.Keys.LogsKey,
-		RemovalPolicy:    removal,
+		OriginVerify:           s.OriginVerify,
+		LinkErrorPage:          page,
+		MaxUploadBytes:         props.MaxUploadBytes,
+		AllowS3Downloads:       props.AllowS3Downloads,
+		MalwareScanning:        props.MalwareScanning,
+		ProvisionedConcurrency: props.SignerProvisionedConcurrency,
+		UserPool:               s.UserPool,
+		SigningKeys:            s.SigningKeys,
+		Bucket:                 s.Bucket,
+		BucketKey:              s.BucketKey,
+		Database:               s.Database,
+		LogKey:                 s.Keys.LogsKey,
+		RemovalPolicy:          removal,
 		// The same web apps that upload from the browser call the API.
 		CorsAllowedOrigins:  props.CorsAllowedOrigins,
 		ReservedConcurrency: props.SignerReservedConcurrency,
