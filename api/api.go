@@ -6,10 +6,17 @@
 // Routes (all JSON, all behind the Cognito authorizer):
 //
 //	POST /downloads         {"path", "lifetimeSeconds"?, "startsAt"?, "ipRestriction"?,
-//	                         "delivery": "url" | "cookies", "scope": "file" | "folder"}
+//	                         "delivery": "url" | "cookies", "scope": "file" | "folder",
+//	                         "via": "cloudfront" | "s3"}
 //	POST /uploads           {"path", "contentType", "size", "checksumSha256", "method": "put" | "post"}
 //	POST /uploads/complete  {"path"}
+//	POST /uploads/multipart           {"path", "size", "contentType", "checksumAlgorithm": "CRC64NVME", "partSize"?}
+//	POST /uploads/multipart/parts     {"path", "uploadId", "parts": [{"number", "checksumCrc64nvme"}]}
+//	GET  /uploads/multipart/parts     ?path=&uploadId=
+//	POST /uploads/multipart/complete  {"path", "uploadId", "checksumCrc64nvme", "parts": [{"number", "etag", "checksumCrc64nvme"}]}
+//	POST /uploads/multipart/abort     {"path", "uploadId"}
 //	GET  /files             ?folder=&cursor=&limit=
+//	DELETE /files           ?path=
 //
 // Every input is validated before any dependency is called (see decodeBody for the
 // parsing rules); a restriction the caller asks for is applied exactly or refused,
@@ -44,6 +51,11 @@ type Store interface {
 	PendingUpload(ctx context.Context, p store.Principal, path string) (store.Decision, store.File, error)
 	MarkAvailable(ctx context.Context, p store.Principal, path string) error
 	ListReadable(ctx context.Context, p store.Principal, folder, cursor string, limit int) ([]store.File, string, error)
+	RecordMultipart(ctx context.Context, p store.Principal, in store.MultipartIntent, issue func(store.Decision) (store.MultipartStart, error)) (store.Multipart, error)
+	MultipartUpload(ctx context.Context, p store.Principal, path, uploadID string) (store.Decision, store.File, error)
+	CompleteMultipart(ctx context.Context, p store.Principal, path, uploadID, checksumCRC64NVME string, e store.AuditEntry) (store.File, error)
+	AbortMultipart(ctx context.Context, p store.Principal, path, uploadID string, e store.AuditEntry) (store.Decision, bool, error)
+	DeleteFile(ctx context.Context, p store.Principal, path string, e store.AuditEntry) (store.Deletion, error)
 }
 
 // Keys yields the current signing material (package keysource).
@@ -51,11 +63,20 @@ type Keys interface {
 	Get(ctx context.Context) (*keysource.Material, error)
 }
 
-// Uploads presigns uploads and checks what arrived (package presign).
+// Uploads presigns uploads and S3 downloads, runs multipart uploads, checks what
+// arrived and deletes objects (package presign).
 type Uploads interface {
 	Put(ctx context.Context, r presign.PutRequest) (*presign.Request, error)
 	Post(ctx context.Context, r presign.PostRequest) (*presign.PostForm, error)
 	Head(ctx context.Context, key string) (presign.ObjectInfo, error)
+	Lifetime(ctx context.Context, want time.Duration) (time.Duration, error)
+	Get(ctx context.Context, key string, lifetime time.Duration) (*presign.Request, error)
+	CreateMultipart(ctx context.Context, key, contentType string) (string, error)
+	PresignPart(ctx context.Context, r presign.PartRequest) (*presign.Request, error)
+	ListParts(ctx context.Context, key, uploadID string) ([]presign.Part, error)
+	CompleteMultipart(ctx context.Context, r presign.CompleteRequest) (string, error)
+	AbortMultipart(ctx context.Context, key, uploadID string) error
+	Delete(ctx context.Context, key string) error
 }
 
 // Config bounds what the handler hands out and how long it waits.
@@ -70,8 +91,23 @@ type Config struct {
 	// ExpiryWindow rounds expiries up to a grid so repeated requests share cached
 	// signatures. Default: 1 minute.
 	ExpiryWindow time.Duration
-	// MaxUploadSize in bytes. Default: 5 GiB (one PUT).
+	// MaxUploadSize in bytes of a single upload (POST /uploads). Default: 5 GiB (one
+	// PUT); never more than MaxUploadBytes.
 	MaxUploadSize int64
+	// MaxUploadBytes caps one file, multipart uploads included. Default and maximum:
+	// 5 TiB, S3's object limit.
+	MaxUploadBytes int64
+	// MultipartLifetime is how long a multipart upload holds its path against other
+	// users (the answer's expiresAt); its author may go on after it, as long as no
+	// one else took the path. Keep it under the bucket's rule that aborts incomplete
+	// uploads. Default: 24 hours.
+	MultipartLifetime time.Duration
+	// PartLifetime of presigned part URLs (S3 checks the expiry when a part starts,
+	// so a long part may finish later). Default: 1 hour.
+	PartLifetime time.Duration
+	// AllowS3Downloads lets POST /downloads answer "via":"s3" with an S3 presigned
+	// GET. Default: false (400).
+	AllowS3Downloads bool
 	// CookieDomain widens the signed cookies to a parent domain (".example.com").
 	// Default: none, host-only cookies for the host that served the API answer, which
 	// is the distribution's (the API is served under /api/ on the files' domain).
@@ -111,7 +147,10 @@ func (c Config) withDefaults() Config {
 	c.MaxDownloadLifetime = cmp.Or(c.MaxDownloadLifetime, time.Hour)
 	c.UploadLifetime = cmp.Or(c.UploadLifetime, 15*time.Minute)
 	c.ExpiryWindow = cmp.Or(c.ExpiryWindow, time.Minute)
-	c.MaxUploadSize = cmp.Or(c.MaxUploadSize, presign.MaxPutSize)
+	c.MaxUploadBytes = min(cmp.Or(c.MaxUploadBytes, presign.MaxObjectSize), presign.MaxObjectSize)
+	c.MaxUploadSize = min(cmp.Or(c.MaxUploadSize, presign.MaxPutSize), c.MaxUploadBytes)
+	c.MultipartLifetime = cmp.Or(c.MultipartLifetime, 24*time.Hour)
+	c.PartLifetime = cmp.Or(c.PartLifetime, time.Hour)
 	c.RequestTimeout = cmp.Or(c.RequestTimeout, 20*time.Second)
 	c.DeadlineMargin = cmp.Or(c.DeadlineMargin, time.Second)
 	return c
@@ -170,6 +209,22 @@ func (h *Handler) route(ctx context.Context, p store.Principal, req events.APIGa
 		return withBody(req, func(in *CompleteRequest) (any, error) { return h.complete(ctx, p, in) })
 	case "GET /files":
 		return h.list(ctx, p, req)
+	case "DELETE /files":
+		return h.deleteFile(ctx, p, req)
+	case "POST /uploads/multipart":
+		return withBody(req, func(in *MultipartRequest) (any, error) { return h.createMultipart(ctx, p, req, in) })
+	case "POST /uploads/multipart/parts":
+		return withBody(req, func(in *PartsRequest) (any, error) { return h.presignParts(ctx, p, in) })
+	case "GET /uploads/multipart/parts":
+		return h.listParts(ctx, p, req)
+	case "POST /uploads/multipart/complete":
+		in, err := decodeBodyMax[CompleteMultipartRequest](req, MaxCompleteBody)
+		if err != nil {
+			return nil, err
+		}
+		return h.completeMultipart(ctx, p, req, in)
+	case "POST /uploads/multipart/abort":
+		return withBody(req, func(in *AbortRequest) (any, error) { return h.abortMultipart(ctx, p, req, in) })
 	}
 	return nil, &apiError{http.StatusMethodNotAllowed, codeNoRoute, "no such route"}
 }

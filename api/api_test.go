@@ -42,6 +42,11 @@ type fakeStore struct {
 	written []store.FileIntent
 	marked  []string
 	folders map[string]bool
+	// s3 logs the S3 calls the handler made (fakeUploads writes it), as
+	// "create key", "abort key id", "complete key id size crc", "delete key".
+	s3 []string
+	// recordErr fails RecordMultipart after issue ran (a path taken meanwhile).
+	recordErr error
 }
 
 var errPostgresEncoding = errors.New("ERROR: invalid byte sequence for encoding \"UTF8\": 0x00 (SQLSTATE 22021)")
@@ -135,6 +140,115 @@ func (f *fakeStore) ListReadable(_ context.Context, p store.Principal, folder, c
 	}
 	return f.files, "", f.err
 }
+func (f *fakeStore) RecordMultipart(_ context.Context, p store.Principal, in store.MultipartIntent, issue func(store.Decision) (store.MultipartStart, error)) (store.Multipart, error) {
+	if err := pgRefuses(p, in.ContentType); err != nil {
+		return store.Multipart{}, err
+	}
+	d, err := f.decide(p, store.Write, in.Path)
+	if err != nil {
+		return store.Multipart{Decision: d}, err
+	}
+	old, held := f.stored[in.Path]
+	if held && (old.Status == "available" || old.Status == "pending" && old.CreatedBy != p.Subject) {
+		return store.Multipart{Decision: d}, fmt.Errorf("%w: held", store.ErrConflict)
+	}
+	st, err := issue(d)
+	if err != nil {
+		return store.Multipart{Decision: d}, err
+	}
+	if f.recordErr != nil {
+		return store.Multipart{Decision: d}, f.recordErr
+	}
+	a := st.Audit
+	a.Path, a.Action = in.Path, store.Write
+	f.audits = append(f.audits, a)
+	file := store.File{Path: in.Path, Status: "pending", Size: in.Size, PartSize: in.PartSize, UploadID: st.UploadID, CreatedBy: p.Subject,
+		ContentType: in.ContentType, HoldUntil: now.Add(in.HoldFor)}
+	f.stored[in.Path] = file
+	m := store.Multipart{File: file, Decision: d}
+	if held && old.Status == "pending" {
+		m.Replaced = old.UploadID
+	}
+	return m, nil
+}
+func (f *fakeStore) MultipartUpload(_ context.Context, p store.Principal, path, uploadID string) (store.Decision, store.File, error) {
+	if err := pgRefuses(p, uploadID); err != nil {
+		return store.Decision{}, store.File{}, err
+	}
+	d, err := f.decide(p, store.Write, path)
+	if err != nil {
+		return d, store.File{}, err
+	}
+	file, ok := f.stored[path]
+	if p.CustomerID != "acme" { // the stored files are acme's; a path names the caller's own
+		file, ok = store.File{}, false
+	}
+	switch {
+	case !ok || file.UploadID != uploadID && file.Status != "pending":
+		return d, file, store.ErrNotFound
+	case file.UploadID != uploadID || file.CreatedBy != p.Subject:
+		return d, file, store.ErrConflict
+	}
+	return d, file, nil
+}
+func (f *fakeStore) CompleteMultipart(_ context.Context, p store.Principal, path, uploadID, crc string, e store.AuditEntry) (store.File, error) {
+	d, file, err := f.MultipartUpload(context.Background(), p, path, uploadID)
+	if err == nil && file.Status != "pending" {
+		err = store.ErrNotFound
+	}
+	if err != nil {
+		return file, err
+	}
+	_ = d
+	file.Status, file.ChecksumCRC64NVME = "available", crc
+	f.stored[path] = file
+	e.Path, e.Action = path, store.Write
+	f.audits = append(f.audits, e)
+	return file, nil
+}
+func (f *fakeStore) AbortMultipart(_ context.Context, p store.Principal, path, uploadID string, e store.AuditEntry) (store.Decision, bool, error) {
+	d, file, err := f.MultipartUpload(context.Background(), p, path, uploadID)
+	if err != nil {
+		return d, false, err
+	}
+	switch file.Status {
+	case "available":
+		return d, false, store.ErrConflict
+	case "deleted":
+		return d, false, nil
+	}
+	file.Status = "deleted"
+	f.stored[path] = file
+	e.Path, e.Action = path, store.Write
+	f.audits = append(f.audits, e)
+	return d, true, nil
+}
+func (f *fakeStore) DeleteFile(_ context.Context, p store.Principal, path string, e store.AuditEntry) (store.Deletion, error) {
+	if err := pgRefuses(p, e.RequestID); err != nil {
+		return store.Deletion{}, err
+	}
+	d, err := f.decide(p, store.Delete, path)
+	if err != nil {
+		return store.Deletion{}, err
+	}
+	out := store.Deletion{Decision: d}
+	file, ok := f.stored[path]
+	if p.CustomerID != "acme" {
+		ok = false
+	}
+	out.Recorded = ok
+	if ok && file.Status != "deleted" {
+		out.Deleted = true
+		if file.Status == "pending" {
+			out.PendingUploadID = file.UploadID
+		}
+		file.Status = "deleted"
+		f.stored[path] = file
+		e.Path, e.Action = path, store.Delete
+		f.audits = append(f.audits, e)
+	}
+	return out, nil
+}
 func (f *fakeStore) audit(p store.Principal, path string, e store.AuditEntry) error {
 	e.Path, e.Action = path, store.Read
 	if err := pgRefuses(p, e.Path, e.RequestID); err != nil {
@@ -155,6 +269,60 @@ type fakeUploads struct {
 	head    presign.ObjectInfo
 	headErr error
 	putErr  error
+	// Multipart and delete: the errors to answer, the parts to list, the call log.
+	createErr, completeErr, abortErr, deleteErr, listErr, lifeErr error
+	parts                                                         []presign.Part
+	life                                                          time.Duration // Lifetime's bound; 0: none
+	log                                                           *[]string
+}
+
+func (u fakeUploads) logf(format string, args ...any) {
+	if u.log != nil {
+		*u.log = append(*u.log, fmt.Sprintf(format, args...))
+	}
+}
+func (u fakeUploads) Lifetime(_ context.Context, want time.Duration) (time.Duration, error) {
+	if u.lifeErr != nil {
+		return 0, u.lifeErr
+	}
+	if u.life > 0 && want > u.life {
+		want = u.life
+	}
+	return want, nil
+}
+func (u fakeUploads) Get(_ context.Context, key string, life time.Duration) (*presign.Request, error) {
+	u.logf("get %s %s", key, life)
+	return &presign.Request{Method: "GET", URL: "https://bucket.s3.example/" + key + "?X-Amz-Signature=abc", Header: http.Header{}, Expires: now.Add(life)}, nil
+}
+func (u fakeUploads) CreateMultipart(_ context.Context, key, contentType string) (string, error) {
+	if u.createErr != nil {
+		return "", u.createErr
+	}
+	u.logf("create %s", key)
+	return "up-new", nil
+}
+func (u fakeUploads) PresignPart(_ context.Context, r presign.PartRequest) (*presign.Request, error) {
+	return &presign.Request{Method: "PUT", URL: fmt.Sprintf("https://s3.example/%s?partNumber=%d&uploadId=%s&X-Amz-Signature=abc", r.Key, r.Number, r.UploadID),
+		Header: http.Header{"Content-Length": {fmt.Sprint(r.ContentLength)}, "X-Amz-Checksum-Crc64nvme": {r.ChecksumCRC64NVME}}, Expires: now.Add(r.Lifetime)}, nil
+}
+func (u fakeUploads) ListParts(_ context.Context, key, uploadID string) ([]presign.Part, error) {
+	u.logf("list %s %s", key, uploadID)
+	return u.parts, u.listErr
+}
+func (u fakeUploads) CompleteMultipart(_ context.Context, r presign.CompleteRequest) (string, error) {
+	u.logf("complete %s %s %d %s %d", r.Key, r.UploadID, r.Size, r.ChecksumCRC64NVME, len(r.Parts))
+	if u.completeErr != nil {
+		return "", u.completeErr
+	}
+	return r.ChecksumCRC64NVME, nil
+}
+func (u fakeUploads) AbortMultipart(_ context.Context, key, uploadID string) error {
+	u.logf("abort %s %s", key, uploadID)
+	return u.abortErr
+}
+func (u fakeUploads) Delete(_ context.Context, key string) error {
+	u.logf("delete %s", key)
+	return u.deleteErr
 }
 
 // lastPost is the last POST the handler asked to presign (tests run one at a time).
@@ -226,6 +394,7 @@ type apiCase struct {
 	status int
 	code   string // error code, for errors
 	check  func(t *testing.T, body map[string]any, resp events.APIGatewayProxyResponse, fs *fakeStore)
+	cfg    api.Config
 }
 
 func TestHandlerTable(t *testing.T) {
@@ -233,7 +402,7 @@ func TestHandlerTable(t *testing.T) {
 	cases := []apiCase{
 		{name: "no claims", req: event("POST", "/downloads", `{"path":"q1.pdf"}`, nil), status: 401, code: "unauthenticated"},
 		{name: "no customer", req: event("POST", "/downloads", `{"path":"q1.pdf"}`, map[string]any{"sub": "u"}), status: 403, code: "forbidden"},
-		{name: "unknown route", req: event("DELETE", "/files", ``, member), status: 405, code: "method_not_allowed"},
+		{name: "unknown route", req: event("PUT", "/files", ``, member), status: 405, code: "method_not_allowed"},
 		{name: "not json", req: func() events.APIGatewayProxyRequest {
 			e := event("POST", "/downloads", `path=q1.pdf`, member)
 			e.Headers = map[string]string{"Content-Type": "application/x-www-form-urlencoded"}
@@ -378,12 +547,12 @@ func runCase(t *testing.T, signer *signing.Signer, c apiCase) {
 	t.Helper()
 	fs := newFakeStore()
 	keys := &fakeKeys{m: &keysource.Material{Signer: signer, Domain: "d111111abcdef8.cloudfront.net", KeyName: "k1"}}
-	ups := &fakeUploads{}
+	ups := &fakeUploads{log: &fs.s3}
 	if c.setup != nil {
 		c.setup(fs, keys, ups)
 	}
 	var logs bytes.Buffer
-	h := &api.Handler{Store: fs, Keys: keys, Uploads: ups, Now: func() time.Time { return now },
+	h := &api.Handler{Store: fs, Keys: keys, Uploads: ups, Now: func() time.Time { return now }, Config: c.cfg,
 		Logger: slog.New(slog.NewJSONHandler(&logs, nil))}
 	resp, err := h.Handle(context.Background(), c.req)
 	if err != nil {

@@ -24,6 +24,12 @@ import (
 // small; API Gateway also limits them).
 const MaxBody = 16 << 10
 
+// MaxCompleteBody bounds the body of POST /uploads/multipart/complete, which lists
+// up to 10,000 parts with their ETags and checksums (about 100 bytes each with S3's
+// 34-character ETags): 2 MiB, well inside Lambda's 6 MB request payload even once
+// API Gateway has escaped it into the event.
+const MaxCompleteBody = 2 << 20
+
 // The strict rules for a request, one for each way a lenient parser would let two
 // readings of the same bytes disagree:
 //
@@ -32,15 +38,21 @@ const MaxBody = 16 << 10
 //   - a base64 body (API Gateway binary media) is decoded and its size measured on
 //     the decoded bytes (413 over MaxBody);
 //   - the body is valid UTF-8 and exactly one JSON object;
-//   - every key is a field of the request, spelled exactly (case-sensitive), once;
+//   - every key is a field of the request, spelled exactly (case-sensitive), once,
+//     in nested objects (a list of parts) too;
 //   - numbers must fit the field (a lifetime too large for int64 is refused, never
 //     wrapped); strings carry no control character (NUL included, even as \u0000)
 //     and no U+FFFD (what a lone surrogate escape decodes to).
 func decodeBody[T any](req events.APIGatewayProxyRequest) (*T, error) {
+	return decodeBodyMax[T](req, MaxBody)
+}
+
+// decodeBodyMax is decodeBody with a body of at most maxBody bytes.
+func decodeBodyMax[T any](req events.APIGatewayProxyRequest, maxBody int) (*T, error) {
 	if err := checkContentType(req); err != nil {
 		return nil, err
 	}
-	body, err := bodyBytes(req)
+	body, err := bodyBytes(req, maxBody)
 	if err != nil {
 		return nil, err
 	}
@@ -48,8 +60,7 @@ func decodeBody[T any](req events.APIGatewayProxyRequest) (*T, error) {
 		return nil, badRequest("the body is not valid UTF-8")
 	}
 	in := new(T)
-	fields := jsonFields(reflect.TypeOf(in).Elem())
-	if err := checkKeys(body, fields); err != nil {
+	if err := checkKeys(body, reflect.TypeOf(in).Elem()); err != nil {
 		return nil, err
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
@@ -80,60 +91,107 @@ func checkContentType(req events.APIGatewayProxyRequest) error {
 	return nil
 }
 
-func tooLarge() *apiError {
-	return &apiError{http.StatusRequestEntityTooLarge, codeTooLarge, fmt.Sprintf("the body is over %d bytes", MaxBody)}
+func tooLarge(maxBody int) *apiError {
+	return &apiError{http.StatusRequestEntityTooLarge, codeTooLarge, fmt.Sprintf("the body is over %d bytes", maxBody)}
 }
 
-func bodyBytes(req events.APIGatewayProxyRequest) ([]byte, error) {
+func bodyBytes(req events.APIGatewayProxyRequest, maxBody int) ([]byte, error) {
 	if !req.IsBase64Encoded {
-		if len(req.Body) > MaxBody {
-			return nil, tooLarge()
+		if len(req.Body) > maxBody {
+			return nil, tooLarge(maxBody)
 		}
 		return []byte(req.Body), nil
 	}
-	if len(req.Body) > base64.StdEncoding.EncodedLen(MaxBody) {
-		return nil, tooLarge()
+	if len(req.Body) > base64.StdEncoding.EncodedLen(maxBody) {
+		return nil, tooLarge(maxBody)
 	}
 	b, err := base64.StdEncoding.DecodeString(req.Body)
 	if err != nil {
 		return nil, badRequest("the body is marked base64 but is not valid base64")
 	}
-	if len(b) > MaxBody {
-		return nil, tooLarge()
+	if len(b) > maxBody {
+		return nil, tooLarge(maxBody)
 	}
 	return b, nil
 }
 
-// checkKeys walks the top-level object: every key one of fields, exactly, once.
-func checkKeys(body []byte, fields map[string]bool) error {
+// checkKeys walks the top-level object of type t: every key one of its fields,
+// exactly, once, and the same in the objects nested in it (checkNested).
+func checkKeys(body []byte, t reflect.Type) error {
 	dec := json.NewDecoder(bytes.NewReader(body))
-	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
 		return badRequest("the body must be one JSON object")
 	}
+	if err := checkObject(dec, t, ""); err != nil {
+		return err
+	}
+	if _, err := dec.Token(); err == nil {
+		return badRequest("the body holds more than one JSON value")
+	}
+	return nil
+}
+
+// checkObject reads the rest of an object of type t whose "{" dec has read. where
+// is the path of the object in the body ("" at the top, "parts[2]." below).
+func checkObject(dec *json.Decoder, t reflect.Type, where string) error {
+	fields := jsonFields(t)
 	seen := map[string]bool{}
 	for dec.More() {
-		t, err := dec.Token()
+		tok, err := dec.Token()
 		if err != nil {
 			return badRequest("the body is not the expected JSON object: %s", jsonReason(err))
 		}
-		key, _ := t.(string)
+		key, _ := tok.(string)
+		ft, known := fields[key]
 		switch {
-		case !fields[key]:
-			return badRequest("unknown field %q (field names are case-sensitive)", printable(key))
+		case !known:
+			return badRequest("unknown field %q (field names are case-sensitive)", printable(where+key))
 		case seen[key]:
-			return badRequest("field %q is given more than once", key)
+			return badRequest("field %q is given more than once", where+key)
 		}
 		seen[key] = true
-		var skip json.RawMessage
-		if err := dec.Decode(&skip); err != nil {
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
 			return badRequest("the body is not the expected JSON object: %s", jsonReason(err))
+		}
+		if err := checkNested(raw, ft, where+key); err != nil {
+			return err
 		}
 	}
 	if _, err := dec.Token(); err != nil {
 		return badRequest("the body is not the expected JSON object: %s", jsonReason(err))
 	}
-	if _, err := dec.Token(); err == nil {
-		return badRequest("the body holds more than one JSON value")
+	return nil
+}
+
+// checkNested applies checkObject to a value of type t that is an object of a struct
+// type, or a list of them. Any other value (of the wrong type too) is left to the
+// decoder.
+func checkNested(raw json.RawMessage, t reflect.Type, where string) error {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	raw = bytes.TrimLeft(raw, " \t\r\n")
+	if len(raw) == 0 {
+		return nil
+	}
+	switch {
+	case t.Kind() == reflect.Struct && raw[0] == '{':
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		_, _ = dec.Token()
+		return checkObject(dec, t, where+".")
+	case t.Kind() == reflect.Slice && raw[0] == '[':
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		_, _ = dec.Token()
+		for i := 0; dec.More(); i++ {
+			var el json.RawMessage
+			if err := dec.Decode(&el); err != nil {
+				return badRequest("the body is not the expected JSON object: %s", jsonReason(err))
+			}
+			if err := checkNested(el, t.Elem(), fmt.Sprintf("%s[%d]", where, i)); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }
@@ -146,28 +204,28 @@ func printable(s string) string {
 	return strings.Trim(fmt.Sprintf("%q", s), `"`)
 }
 
-var fieldCache sync.Map // reflect.Type -> map[string]bool
+var fieldCache sync.Map // reflect.Type -> map[string]reflect.Type
 
-// jsonFields is the set of JSON names of t's exported fields.
-func jsonFields(t reflect.Type) map[string]bool {
+// jsonFields maps the JSON names of t's exported fields to their types.
+func jsonFields(t reflect.Type) map[string]reflect.Type {
 	if f, ok := fieldCache.Load(t); ok {
-		return f.(map[string]bool)
+		return f.(map[string]reflect.Type)
 	}
-	out := map[string]bool{}
+	out := map[string]reflect.Type{}
 	for i := range t.NumField() {
 		f := t.Field(i)
 		if !f.IsExported() {
 			continue
 		}
 		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-		out[cmp.Or(name, f.Name)] = true
+		out[cmp.Or(name, f.Name)] = f.Type
 	}
 	fieldCache.Store(t, out)
 	return out
 }
 
 // checkStrings refuses control characters and U+FFFD in every string field, and in
-// the strings behind pointers and in lists.
+// the strings behind pointers, in lists and in nested objects.
 func checkStrings(v reflect.Value) error {
 	t := v.Type()
 	for i := range t.NumField() {
@@ -197,6 +255,8 @@ func checkValue(name string, v reflect.Value) error {
 				return err
 			}
 		}
+	case reflect.Struct:
+		return checkStrings(v)
 	}
 	return nil
 }

@@ -27,18 +27,25 @@ type DownloadRequest struct {
 	Delivery string `json:"delivery,omitempty"`
 	// Scope: "file" (default) or "folder" (a wildcard over Path as a folder).
 	Scope string `json:"scope,omitempty"`
+	// Via: "cloudfront" (default), or "s3" for an S3 presigned GET when the
+	// deployment allows it (Config.AllowS3Downloads); "s3" is one file as a URL, with
+	// no IP restriction or start time (S3 presigned URLs cannot carry them).
+	Via string `json:"via,omitempty"`
 }
 
 // DownloadResponse is a signed URL, or cookies (also sent as Set-Cookie). For one
-// file it carries the stored size and SHA-256 so clients can verify what they get.
+// file it carries the stored size and checksum (the SHA-256 of a single upload, the
+// CRC-64/NVME of a multipart one) so clients can verify what they get. An S3 URL
+// ("via":"s3") has no key pair id; its resource is the URL without its query.
 type DownloadResponse struct {
-	URL            string            `json:"url,omitempty"`
-	Cookies        map[string]string `json:"cookies,omitempty"`
-	Resource       string            `json:"resource"`
-	ExpiresAt      time.Time         `json:"expiresAt"`
-	KeyPairID      string            `json:"keyPairId"`
-	Size           *int64            `json:"size,omitempty"`
-	ChecksumSHA256 string            `json:"checksumSha256,omitempty"`
+	URL               string            `json:"url,omitempty"`
+	Cookies           map[string]string `json:"cookies,omitempty"`
+	Resource          string            `json:"resource"`
+	ExpiresAt         time.Time         `json:"expiresAt"`
+	KeyPairID         string            `json:"keyPairId,omitempty"`
+	Size              *int64            `json:"size,omitempty"`
+	ChecksumSHA256    string            `json:"checksumSha256,omitempty"`
+	ChecksumCRC64NVME string            `json:"checksumCrc64nvme,omitempty"`
 
 	setCookies []string
 }
@@ -47,6 +54,8 @@ type DownloadResponse struct {
 type downloadPlan struct {
 	path            string
 	folder, cookies bool
+	s3              bool           // an S3 presigned GET instead of CloudFront
+	life            time.Duration  // the lifetime asked for
 	policy          signing.Policy // Resource is filled in once authorized
 	ip              netip.Prefix
 }
@@ -71,6 +80,22 @@ func (h *Handler) planDownload(req events.APIGatewayProxyRequest, in *DownloadRe
 	if pl.folder && !pl.cookies {
 		return pl, badRequest("a folder scope is delivered as cookies")
 	}
+	switch in.Via {
+	case "", "cloudfront":
+	case "s3":
+		if !cfg.AllowS3Downloads {
+			return pl, badRequest("s3 downloads are not enabled")
+		}
+		if pl.folder || pl.cookies {
+			return pl, badRequest("an s3 download is one file as a URL (scope \"file\", delivery \"url\")")
+		}
+		if in.IPRestriction != "" || in.StartsAt != "" {
+			return pl, badRequest("an s3 download cannot carry ipRestriction or startsAt; S3 presigned URLs cannot enforce them")
+		}
+		pl.s3 = true
+	default:
+		return pl, badRequest("via must be \"cloudfront\" or \"s3\"")
+	}
 	if err := objectPath("path", in.Path, pl.folder); err != nil {
 		return pl, err
 	}
@@ -78,6 +103,7 @@ func (h *Handler) planDownload(req events.APIGatewayProxyRequest, in *DownloadRe
 	if err != nil {
 		return pl, err
 	}
+	pl.life = life
 	now := h.now()
 	pl.policy.Expires = signing.RoundUp(now.Add(life), cfg.ExpiryWindow)
 	if pl.policy.Start, err = startTime(in.StartsAt, now, pl.policy.Expires); err != nil {
@@ -92,6 +118,9 @@ func (h *Handler) download(ctx context.Context, p store.Principal, req events.AP
 	pl, err := h.planDownload(req, in)
 	if err != nil {
 		return nil, err
+	}
+	if pl.s3 {
+		return h.downloadS3(ctx, p, req, in.Path, pl.life)
 	}
 	// Keys first: they come from memory (or SSM), and a failure there must not leave
 	// an audit row for a URL that was never issued.
@@ -117,12 +146,35 @@ func (h *Handler) download(ctx context.Context, p store.Principal, req events.AP
 		if err != nil {
 			return nil, err
 		}
-		key, out.Size, out.ChecksumSHA256 = d.Key, &f.Size, f.ChecksumSHA256
+		key, out.Size, out.ChecksumSHA256, out.ChecksumCRC64NVME = d.Key, &f.Size, f.ChecksumSHA256, f.ChecksumCRC64NVME
 	}
 	if err := h.sign(m, key, pl, out); err != nil {
 		return nil, err
 	}
 	return out, nil
+}
+
+// downloadS3 answers "via":"s3": an S3 presigned GET of one available file, audited
+// like a CloudFront URL (one statement). The lifetime is settled first (it fails
+// when the signing credentials are unusable, and is shortened to their expiry), so
+// the audit row records the URL's real expiry and is never written for a URL that
+// could not be signed.
+func (h *Handler) downloadS3(ctx context.Context, p store.Principal, req events.APIGatewayProxyRequest, path string, want time.Duration) (any, error) {
+	life, err := h.Uploads.Lifetime(ctx, want)
+	if err != nil {
+		return nil, err
+	}
+	d, f, err := h.Store.IssueDownload(ctx, p, path, store.AuditEntry{ExpiresAt: h.now().Add(life), RequestID: req.RequestContext.RequestID, Event: "download.s3"})
+	if err != nil {
+		return nil, err
+	}
+	r, err := h.Uploads.Get(ctx, d.Key, life)
+	if err != nil {
+		return nil, err
+	}
+	resource, _, _ := strings.Cut(r.URL, "?")
+	return &DownloadResponse{URL: r.URL, Resource: resource, ExpiresAt: r.Expires, Size: &f.Size, ChecksumSHA256: f.ChecksumSHA256,
+		ChecksumCRC64NVME: f.ChecksumCRC64NVME}, nil
 }
 
 // sign fills out with the signed URL or cookies for key under the plan's policy.

@@ -77,6 +77,10 @@ func toAPIError(err error) *apiError {
 		return &apiError{http.StatusNotFound, codeNotFound, "no such file"}
 	case errors.Is(err, store.ErrConflict):
 		return &apiError{http.StatusConflict, codeConflict, "the path holds an available file or another user's upload in progress"}
+	case errors.Is(err, presign.ErrRejected):
+		return &apiError{http.StatusConflict, codeNotUploaded, "storage refused the upload: the parts, the size or the checksum are not what was declared"}
+	case errors.Is(err, presign.ErrNoSuchUpload):
+		return &apiError{http.StatusNotFound, codeNotFound, "storage no longer holds this upload (aborted or expired); start a new one"}
 	case unavailable(err):
 		return &apiError{http.StatusServiceUnavailable, codeUnavailable, "a service Signet depends on did not answer in time; try again shortly"}
 	}

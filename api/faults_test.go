@@ -152,6 +152,8 @@ func TestDependencyFaultsAnswer503InBudget(t *testing.T) {
 	download := event("POST", "/downloads", `{"path":"q1.pdf"}`, member)
 	complete := event("POST", "/uploads/complete", `{"path":"q2.pdf"}`, member)
 	upload := event("POST", "/uploads", `{"path":"q3.pdf","contentType":"text/plain","size":1,"checksumSha256":"`+sumEmpty+`"}`, member)
+	multipart := event("POST", "/uploads/multipart", `{"path":"q4.bin","size":6442450944,"contentType":"application/octet-stream","checksumAlgorithm":"CRC64NVME"}`, member)
+	parts := event("POST", "/uploads/multipart/parts", `{"path":"q2.pdf","uploadId":"up-1","parts":[{"number":1,"checksumCrc64nvme":"AAAAAAAAAAA="}]}`, member)
 	cases := []struct {
 		name        string
 		db, ssm, s3 endpoint
@@ -165,6 +167,10 @@ func TestDependencyFaultsAnswer503InBudget(t *testing.T) {
 		{"ssm silent, download", "up", "silent", "up", download},
 		{"s3 down, complete", "up", "up", "down", complete},
 		{"s3 silent, complete", "up", "up", "silent", complete},
+		{"database down, multipart create", "down", "up", "up", multipart},
+		{"database silent, multipart parts", "silent", "up", "up", parts},
+		{"s3 down, multipart create", "up", "up", "down", multipart},
+		{"s3 silent, multipart create", "up", "up", "silent", multipart},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -39,6 +40,26 @@ func FuzzHandle(f *testing.F) {
 		{"GET", "/files", ``, "", "u", "[staff]", "\xff"},
 		{"DELETE", "/files", ``, "", "u", "[staff]", ""},
 		{"POST", "/downloads", `[]`, "application/json; charset=utf-8", "", "", ""},
+		// Downloads through S3 (not enabled in the fuzzed handler, then refused anyway).
+		{"POST", "/downloads", `{"path":"q1.pdf","via":"s3"}`, "application/json", "user-1", "[staff]", ""},
+		{"POST", "/downloads", `{"path":"q1.pdf","via":"s3","delivery":"cookies","ipRestriction":"sourceIp"}`, "application/json", "user-1", "[staff]", ""},
+		// Multipart: create, parts, list, complete, abort; then delete.
+		{"POST", "/uploads/multipart", `{"path":"new.bin","size":6442450944,"contentType":"application/octet-stream","checksumAlgorithm":"CRC64NVME"}`, "application/json", "user-1", "[staff]", ""},
+		{"POST", "/uploads/multipart", `{"path":"new.bin","size":5497558138881,"contentType":"a/b","checksumAlgorithm":"CRC64NVME","partSize":5242880}`, "application/json", "user-1", "[staff]", ""},
+		{"POST", "/uploads/multipart", `{"path":"big.bin","size":10,"contentType":"a/b","checksumAlgorithm":"CRC64NVME","partSize":-1}`, "application/json", "user-1", "[staff]", ""},
+		{"POST", "/uploads/multipart/parts", `{"path":"big.bin","uploadId":"up-1","parts":[{"number":1,"checksumCrc64nvme":"rosUhgp5mIg="},{"number":3,"checksumCrc64nvme":"AAAAAAAAAAA="}]}`, "application/json", "user-1", "[staff]", ""},
+		{"POST", "/uploads/multipart/parts", `{"path":"big.bin","uploadId":"up-1","parts":[{"number":1,"number":2,"checksumCrc64nvme":"rosUhgp5mIg\u0000"}]}`, "application/json", "user-1", "[staff]", ""},
+		{"POST", "/uploads/multipart/parts", `{"path":"big.bin","uploadId":"up\u00001","parts":[{"Number":99999999999999999999}]}`, "application/json", "user-1", "[staff]", ""},
+		{"GET", "/uploads/multipart/parts", ``, "", "user-1", "[staff]", "big.bin|up-1"},
+		{"GET", "/uploads/multipart/parts", ``, "", "user-1", "[staff]", "big.bin|up\x00-1"},
+		{"POST", "/uploads/multipart/complete", `{"path":"big.bin","uploadId":"up-1","checksumCrc64nvme":"AAAAAAAAAAA=","parts":[{"number":1,"etag":""e1"","checksumCrc64nvme":"rosUhgp5mIg="},{"number":2,"etag":""e2"","checksumCrc64nvme":"rosUhgp5mIg="},{"number":3,"etag":""e3"","checksumCrc64nvme":"AAAAAAAAAAA="}]}`, "application/json", "user-1", "[staff]", ""},
+		{"POST", "/uploads/multipart/complete", `{"path":"big.bin","uploadId":"up-1","checksumCrc64nvme":"AAAAAAAAAAA=","parts":[{"number":1,"etag":"\u001b","checksumCrc64nvme":"rosUhgp5mIg="},{"number":1}]}`, "application/json", "user-1", "[staff]", ""},
+		{"POST", "/uploads/multipart/complete", `{"path":"big.bin","uploadId":"up-1","checksumCrc64nvme":"AAAAAAAAAAA=","parts":[[]]}`, "application/json", "user-1", "[staff]", ""},
+		{"POST", "/uploads/multipart/abort", `{"path":"big.bin","uploadId":"up-1"}`, "application/json", "user-1", "[staff]", ""},
+		{"POST", "/uploads/multipart/abort", `{"path":"big.bin","uploadId":"up-1","uploadId":"up-2"}`, "application/json", "user-1", "[staff]", ""},
+		{"DELETE", "/files", ``, "", "user-1", "[staff]", "q1.pdf"},
+		{"DELETE", "/files", ``, "", "user-1", "[staff]", "big.bin"},
+		{"DELETE", "/files", ``, "", "user-1", "[staff]", "q1\xff.pdf"},
 	}
 	for _, s := range seeds {
 		f.Add(s.method, s.resource, s.body, s.ct, false, s.sub, s.groups, s.folder)
@@ -48,11 +69,23 @@ func FuzzHandle(f *testing.F) {
 		req := event(method, resource, body, map[string]any{"sub": sub, "custom:customer_id": "acme", "cognito:groups": groups})
 		req.Headers = map[string]string{"Content-Type": ct}
 		req.IsBase64Encoded = b64
-		if folder != "" {
-			req.QueryStringParameters = map[string]string{"folder": folder, "cursor": folder}
+		// The query: folder and cursor for GET /files; path and uploadId (after a
+		// "|") for the others.
+		first, second, _ := strings.Cut(folder, "|")
+		switch {
+		case folder == "":
+		case strings.HasSuffix(resource, "/files") && method == "GET":
+			req.QueryStringParameters = map[string]string{"folder": first, "cursor": first}
+		default:
+			req.QueryStringParameters = map[string]string{"path": first}
+			if second != "" {
+				req.QueryStringParameters["uploadId"] = second
+			}
 		}
+		fs := newFakeStore()
+		withUpload(fs)
 		var logs bytes.Buffer
-		h := &api.Handler{Store: newFakeStore(), Uploads: fakeUploads{}, Now: func() time.Time { return now },
+		h := &api.Handler{Store: fs, Uploads: fakeUploads{}, Now: func() time.Time { return now },
 			Keys:   &fakeKeys{m: &keysource.Material{Signer: signer, Domain: "d111111abcdef8.cloudfront.net", KeyName: "k1"}},
 			Logger: slog.New(slog.NewJSONHandler(&logs, nil))}
 		resp, err := h.Handle(context.Background(), req)

@@ -38,7 +38,7 @@ func TestBadBytesAre400(t *testing.T) {
 	junk := map[string]string{"NUL escape": `\u0000`, "raw NUL": "\x00", "invalid UTF-8": "\xff\xfe", "lone surrogate": `\ud800`,
 		"control": `\u001b[31m`, "C1 control": `\u0085`, "truncated rune": "\xc3"}
 	for jname, j := range junk {
-		for _, field := range []string{"path", "ipRestriction", "startsAt", "delivery", "scope"} {
+		for _, field := range []string{"path", "ipRestriction", "startsAt", "delivery", "scope", "via"} {
 			body := fmt.Sprintf(`{"path":"q1.pdf","%s":"a%sb"}`, field, j)
 			if field == "path" {
 				body = fmt.Sprintf(`{"path":"q1%s.pdf"}`, j)

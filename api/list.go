@@ -19,11 +19,14 @@ type FileList struct {
 
 // FileInfo is one listed file.
 type FileInfo struct {
-	Path           string    `json:"path"`
-	ContentType    string    `json:"contentType"`
-	Size           int64     `json:"size"`
-	ChecksumSHA256 string    `json:"checksumSha256"`
-	UpdatedAt      time.Time `json:"updatedAt"`
+	Path           string `json:"path"`
+	ContentType    string `json:"contentType"`
+	Size           int64  `json:"size"`
+	ChecksumSHA256 string `json:"checksumSha256"`
+	// ChecksumCRC64NVME is the base64 CRC-64/NVME S3 verified, for a file uploaded
+	// in parts.
+	ChecksumCRC64NVME string    `json:"checksumCrc64nvme,omitempty"`
+	UpdatedAt         time.Time `json:"updatedAt"`
 }
 
 // listQuery is a validated GET /files query.
@@ -77,7 +80,8 @@ func (h *Handler) list(ctx context.Context, p store.Principal, req events.APIGat
 	}
 	out := &FileList{Files: []FileInfo{}, NextCursor: next}
 	for _, f := range files {
-		out.Files = append(out.Files, FileInfo{Path: f.Path, ContentType: f.ContentType, Size: f.Size, ChecksumSHA256: f.ChecksumSHA256, UpdatedAt: f.UpdatedAt})
+		out.Files = append(out.Files, FileInfo{Path: f.Path, ContentType: f.ContentType, Size: f.Size, ChecksumSHA256: f.ChecksumSHA256,
+			ChecksumCRC64NVME: f.ChecksumCRC64NVME, UpdatedAt: f.UpdatedAt})
 	}
 	return out, nil
 }

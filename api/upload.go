@@ -44,7 +44,7 @@ func (h *Handler) checkUpload(in *UploadRequest) error {
 	if in.Size < 0 || in.Size > cfg.MaxUploadSize {
 		return badRequest("size must be from 0 to %d bytes", cfg.MaxUploadSize)
 	}
-	if err := checksum(in.ChecksumSHA256); err != nil {
+	if err := checksumSHA256(in.ChecksumSHA256); err != nil {
 		return err
 	}
 	if in.Method != "" && in.Method != "put" && in.Method != "post" {
@@ -115,6 +115,9 @@ func (h *Handler) complete(ctx context.Context, p store.Principal, in *CompleteR
 	}
 	if err != nil {
 		return nil, err
+	}
+	if f.PartSize > 0 {
+		return nil, &apiError{http.StatusConflict, codeNotUploaded, "a multipart upload is pending at this path; complete it with POST /uploads/multipart/complete"}
 	}
 	obj, err := h.Uploads.Head(ctx, d.Key)
 	if errors.Is(err, presign.ErrNotFound) {

@@ -135,8 +135,8 @@ func contentType(ct string) error {
 	return nil
 }
 
-// checksum: the standard (padded) base64 of a SHA-256 digest.
-func checksum(s string) error {
+// checksumSHA256: the standard (padded) base64 of a SHA-256 digest.
+func checksumSHA256(s string) error {
 	sum, err := base64.StdEncoding.Strict().DecodeString(s)
 	if err != nil || len(sum) != sha256.Size {
 		return badRequest("checksumSha256 must be the base64 of the file's SHA-256 (44 characters)")

@@ -3,7 +3,6 @@ package client
 import (
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -15,6 +14,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"golang.org/x/oauth2"
 )
 
 // OAuth is the Cognito hosted UI of a Signet user pool.
@@ -64,20 +65,32 @@ func randomString(n int) string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-// AuthURL is where the browser signs in; the challenge is S256 of the verifier.
-func (o *OAuth) AuthURL(state, verifier string) string {
-	sum := sha256.Sum256([]byte(verifier))
-	q := url.Values{
-		"response_type": {"code"}, "client_id": {o.ClientID}, "redirect_uri": {o.redirect()},
-		"scope": {"openid email profile"}, "state": {state},
-		"code_challenge_method": {"S256"}, "code_challenge": {base64.RawURLEncoding.EncodeToString(sum[:])},
+// config is the OAuth 2.0 client of the Cognito domain.
+func (o *OAuth) config() *oauth2.Config {
+	d := strings.TrimSuffix(o.Domain, "/")
+	return &oauth2.Config{
+		ClientID:    o.ClientID,
+		Endpoint:    oauth2.Endpoint{AuthURL: d + "/oauth2/authorize", TokenURL: d + "/oauth2/token", AuthStyle: oauth2.AuthStyleInParams},
+		RedirectURL: o.redirect(),
+		Scopes:      []string{"openid", "email", "profile"},
 	}
-	return strings.TrimSuffix(o.Domain, "/") + "/oauth2/authorize?" + q.Encode()
+}
+
+// tokenContext bounds one token request and has x/oauth2 send it with o's client.
+func (o *OAuth) tokenContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	ctx, cancel := o.Timeouts.callContext(ctx)
+	return context.WithValue(ctx, oauth2.HTTPClient, o.client()), cancel
+}
+
+// AuthURL is where the browser signs in; the challenge is S256 of the verifier
+// (oauth2.GenerateVerifier makes one).
+func (o *OAuth) AuthURL(state, verifier string) string {
+	return o.config().AuthCodeURL(state, oauth2.S256ChallengeOption(verifier))
 }
 
 // Login runs the authorization-code flow with PKCE: it listens on the redirect URL's
 // loopback port, has open show the sign-in page (a browser, or the user copying the
-// URL), checks the state, and exchanges the code.
+// URL), checks the state, and exchanges the code with the verifier.
 func (o *OAuth) Login(ctx context.Context, open func(url string) error) (*Tokens, error) {
 	ru, err := url.Parse(o.redirect())
 	if err != nil || ru.Hostname() != "localhost" {
@@ -88,7 +101,7 @@ func (o *OAuth) Login(ctx context.Context, open func(url string) error) (*Tokens
 		return nil, fmt.Errorf("signet: listen for the sign-in redirect: %w", err)
 	}
 	defer l.Close()
-	state, verifier := randomString(24), randomString(48)
+	state, verifier := randomString(24), oauth2.GenerateVerifier()
 	type result struct {
 		code string
 		err  error
@@ -105,7 +118,7 @@ func (o *OAuth) Login(ctx context.Context, open func(url string) error) (*Tokens
 		case q.Get("state") != state:
 			res.err = errors.New("signet: sign-in state mismatch")
 		case q.Get("error") != "":
-			res.err = fmt.Errorf("signet: sign-in refused: %s", q.Get("error"))
+			res.err = fmt.Errorf("signet: sign-in refused: %s", oneLine(q.Get("error")))
 		case res.code == "":
 			res.err = errors.New("signet: sign-in returned no code")
 		}
@@ -131,47 +144,117 @@ func (o *OAuth) Login(ctx context.Context, open func(url string) error) (*Tokens
 		if res.err != nil {
 			return nil, res.err
 		}
-		return o.token(ctx, url.Values{"grant_type": {"authorization_code"}, "code": {res.code},
-			"redirect_uri": {o.redirect()}, "code_verifier": {verifier}})
+		tctx, cancel := o.tokenContext(ctx)
+		defer cancel()
+		tok, err := o.config().Exchange(tctx, res.code, oauth2.VerifierOption(verifier))
+		return tokens(tok, err, "")
 	}
 }
 
-// Refresh trades a refresh token for a new ID token.
+// Refresh trades a refresh token for a new ID token (x/oauth2's refreshing token
+// source). A refresh token Cognito no longer honours (expired, revoked) gives an
+// error matching ErrUnauthenticated.
 func (o *OAuth) Refresh(ctx context.Context, refreshToken string) (*Tokens, error) {
-	t, err := o.token(ctx, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {refreshToken}})
-	if err == nil && t.RefreshToken == "" {
+	tctx, cancel := o.tokenContext(ctx)
+	defer cancel()
+	tok, err := o.config().TokenSource(tctx, &oauth2.Token{RefreshToken: refreshToken}).Token()
+	return tokens(tok, err, refreshToken)
+}
+
+// tokens turns x/oauth2's answer into Tokens: the ID token is the API's credential.
+func tokens(tok *oauth2.Token, err error, refreshToken string) (*Tokens, error) {
+	if err != nil {
+		return nil, tokenError(err)
+	}
+	id, _ := tok.Extra("id_token").(string)
+	if id == "" {
+		return nil, errors.New("signet: token endpoint: the answer has no ID token")
+	}
+	t := &Tokens{IDToken: id, RefreshToken: tok.RefreshToken, ExpiresAt: tok.Expiry}
+	if t.RefreshToken == "" {
 		t.RefreshToken = refreshToken
 	}
-	return t, err
+	if t.ExpiresAt.IsZero() {
+		t.ExpiresAt = time.Now()
+	}
+	return t, nil
 }
 
-func (o *OAuth) token(ctx context.Context, form url.Values) (*Tokens, error) {
+// TokenError is an error answer of the token or revocation endpoint. invalid_grant
+// (a code or refresh token no longer valid) matches ErrUnauthenticated.
+type TokenError struct {
+	Status      int
+	Code        string // the OAuth error code, e.g. invalid_grant
+	Description string
+}
+
+func (e *TokenError) Error() string {
+	s := fmt.Sprintf("signet: token endpoint: %d", e.Status)
+	if e.Code != "" {
+		s += " " + e.Code
+	}
+	if e.Description != "" {
+		s += ": " + oneLine(e.Description)
+	}
+	return s
+}
+
+// Is matches ErrUnauthenticated for invalid_grant, and the status's sentinel
+// otherwise.
+func (e *TokenError) Is(target error) bool {
+	if e.Code == "invalid_grant" {
+		return target == ErrUnauthenticated
+	}
+	return statusIs(e.Status, target)
+}
+
+// tokenError makes x/oauth2's errors one line without the endpoint's URL.
+func tokenError(err error) error {
+	var re *oauth2.RetrieveError
+	if errors.As(err, &re) {
+		te := &TokenError{Code: re.ErrorCode, Description: re.ErrorDescription}
+		if re.Response != nil {
+			te.Status = re.Response.StatusCode
+		}
+		return te
+	}
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return netError("token endpoint", err)
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	return fmt.Errorf("signet: token endpoint: %s", oneLine(strings.TrimPrefix(err.Error(), "oauth2: ")))
+}
+
+// Revoke revokes a refresh token (and the tokens issued from it) at Cognito's
+// revocation endpoint, for signing out. Revoking a token that is already invalid
+// succeeds, as RFC 7009 says.
+func (o *OAuth) Revoke(ctx context.Context, refreshToken string) error {
 	ctx, cancel := o.Timeouts.callContext(ctx)
 	defer cancel()
-	form.Set("client_id", o.ClientID)
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimSuffix(o.Domain, "/")+"/oauth2/token", strings.NewReader(form.Encode()))
+	form := url.Values{"token": {refreshToken}, "client_id": {o.ClientID}}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimSuffix(o.Domain, "/")+"/oauth2/revoke", strings.NewReader(form.Encode()))
 	if err != nil {
-		return nil, err
+		return fmt.Errorf("signet: revoke: bad domain %q", o.Domain)
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	resp, err := o.client().Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("signet: token endpoint: %w", err)
+		return netError("revoke", err)
 	}
 	defer resp.Body.Close()
-	var out struct {
-		IDToken      string `json:"id_token"`
-		RefreshToken string `json:"refresh_token"`
-		ExpiresIn    int64  `json:"expires_in"`
-		Error        string `json:"error"`
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	if resp.StatusCode == http.StatusOK {
+		return nil
 	}
-	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&out); err != nil {
-		return nil, fmt.Errorf("signet: token endpoint answered %d", resp.StatusCode)
+	var e struct {
+		Error       string `json:"error"`
+		Description string `json:"error_description"`
 	}
-	if resp.StatusCode != http.StatusOK || out.IDToken == "" {
-		return nil, fmt.Errorf("signet: token endpoint: %d %s", resp.StatusCode, out.Error)
-	}
-	return &Tokens{IDToken: out.IDToken, RefreshToken: out.RefreshToken, ExpiresAt: time.Now().Add(time.Duration(out.ExpiresIn) * time.Second)}, nil
+	_ = json.Unmarshal(b, &e)
+	return &TokenError{Status: resp.StatusCode, Code: e.Error, Description: e.Description}
 }
 
 // RefreshingTokens is a TokenSource that refreshes a minute before expiry. It is safe

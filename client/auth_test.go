@@ -39,7 +39,9 @@ func newTokenEndpoint(t *testing.T, hold bool) *tokenEndpoint {
 			e.arrived <- struct{}{}
 			<-e.release
 		}
-		fmt.Fprintf(w, `{"id_token":"id-%d","expires_in":3600}`, n)
+		// Cognito's answer: access and ID tokens (the API takes the ID token), as JSON.
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"access_token":"access-%d","id_token":"id-%d","token_type":"Bearer","expires_in":3600}`, n, n)
 	}))
 	t.Cleanup(e.Close)
 	return e

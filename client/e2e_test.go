@@ -400,13 +400,14 @@ func TestLoginWithPKCE(t *testing.T) {
 			challenge, redirect = q.Get("code_challenge"), q.Get("redirect_uri")
 			http.Redirect(w, r, redirect+"?code=code-1&state="+q.Get("state"), http.StatusFound)
 		case "/oauth2/token":
+			w.Header().Set("Content-Type", "application/json")
 			_ = r.ParseForm()
 			sum := sha256.Sum256([]byte(r.PostForm.Get("code_verifier")))
 			switch {
 			case r.PostForm.Get("grant_type") == "refresh_token" && r.PostForm.Get("refresh_token") == "refresh-1":
-				_, _ = io.WriteString(w, `{"id_token":"id-2","expires_in":900}`)
+				_, _ = io.WriteString(w, `{"access_token":"at-2","id_token":"id-2","token_type":"Bearer","expires_in":900}`)
 			case r.PostForm.Get("code") == "code-1" && base64.RawURLEncoding.EncodeToString(sum[:]) == challenge && r.PostForm.Get("redirect_uri") == redirect:
-				_, _ = io.WriteString(w, `{"id_token":"id-1","refresh_token":"refresh-1","expires_in":900}`)
+				_, _ = io.WriteString(w, `{"access_token":"at-1","id_token":"id-1","refresh_token":"refresh-1","token_type":"Bearer","expires_in":900}`)
 			default:
 				w.WriteHeader(400)
 				_, _ = io.WriteString(w, `{"error":"invalid_grant"}`)

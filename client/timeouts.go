@@ -26,8 +26,8 @@ type Timeouts struct {
 	ResponseHeader time.Duration
 	// Idle closes pooled keep-alive connections unused for this long. Default 90 s.
 	Idle time.Duration
-	// Call bounds a whole JSON call to the API or the token endpoint, through its
-	// context. Default 30 s, API Gateway's own limit on an integration (29 s) plus
+	// Call bounds each attempt of a JSON call to the API (see Retry) or the token
+	// endpoint, through its context. Default 30 s, API Gateway's own limit on an integration (29 s) plus
 	// slack: waiting longer cannot bring an answer.
 	Call time.Duration
 }

@@ -215,7 +215,7 @@ func sum(b []byte) [32]byte { return sha256.Sum256(b) }
 
 // idToken is the user's cached ID token (what the CLI saved after login).
 func (u *user) idToken() string {
-	b, err := os.ReadFile(filepath.Join(u.home, ".config", "signet", "tokens.json"))
+	b, err := os.ReadFile(filepath.Join(u.home, ".config", "signet", "tokens-default.json"))
 	if err != nil {
 		u.t.Fatal(err)
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/rand"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"os"
@@ -49,7 +50,55 @@ func TestEndToEnd(t *testing.T) {
 	}
 
 	t.Run("folder cookies through the edge", func(t *testing.T) { folderCookies(t, peter) })
+	t.Run("large file in parts", func(t *testing.T) { largeFile(t, peter) })
 	t.Run("refusals", func(t *testing.T) { refusals(t, peter, content) })
+	t.Run("whoami, rm, logout", func(t *testing.T) { accountVerbs(t, peter) })
+}
+
+// largeFile: above the multipart threshold the CLI uploads in parallel parts with
+// per-part and whole-object CRC64NVME, which S3 verifies; the download is verified
+// against the stored checksum.
+func largeFile(t *testing.T, peter *user) {
+	dir := t.TempDir()
+	content := make([]byte, 70<<20+5) // two 64 MiB parts' worth, not a round size
+	_, _ = rand.Read(content)
+	src := writeFile(t, dir, "big.bin", content)
+	peter.mustRun("upload", src, "reports/big.bin", "--jobs", "4", "--quiet")
+	var listed []map[string]any
+	if err := json.Unmarshal([]byte(peter.mustRun("ls", "reports", "--json")), &listed); err != nil {
+		t.Fatalf("ls --json: %v", err)
+	}
+	found := false
+	for _, f := range listed {
+		if f["path"] == "reports/big.bin" {
+			found = f["checksumCrc64nvme"] != nil && f["checksumCrc64nvme"] != ""
+		}
+	}
+	if !found {
+		t.Errorf("the multipart upload is not listed with its CRC64NVME: %v", listed)
+	}
+	got := filepath.Join(dir, "big.copy")
+	peter.mustRun("download", "reports/big.bin", got, "--quiet")
+	if b, _ := os.ReadFile(got); sum(b) != sum(content) {
+		t.Fatal("the large file came back different")
+	}
+}
+
+// accountVerbs: whoami reads the token, rm deletes (then the file is gone, exit 4),
+// logout signs out (then commands need a sign-in, exit 3).
+func accountVerbs(t *testing.T, peter *user) {
+	var me map[string]any
+	if err := json.Unmarshal([]byte(peter.mustRun("whoami", "--json")), &me); err != nil || !strings.Contains(fmt.Sprint(me), "initech") {
+		t.Errorf("whoami: %v %v", me, err)
+	}
+	peter.mustRun("rm", "reports/notes.txt")
+	if _, _, code := peter.run("download", "reports/notes.txt", filepath.Join(t.TempDir(), "n")); code != 4 {
+		t.Errorf("download after rm: exit %d, want 4", code)
+	}
+	peter.mustRun("logout")
+	if _, errOut, code := peter.run("ls"); code != 3 {
+		t.Errorf("ls after logout: exit %d (%s), want 3", code, errOut)
+	}
 }
 
 // folderCookies: `signet share --folder` gives cookies that open every file in the
@@ -59,7 +108,7 @@ func folderCookies(t *testing.T, peter *user) {
 		Resource string            `json:"resource"`
 		Cookies  map[string]string `json:"cookies"`
 	}
-	if err := json.Unmarshal([]byte(peter.mustRun("share", "reports", "-folder", "-json")), &shared); err != nil {
+	if err := json.Unmarshal([]byte(peter.mustRun("share", "reports", "--folder", "--json")), &shared); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.HasSuffix(shared.Resource, "/customers/initech/reports/*") || len(shared.Cookies) != 3 {
@@ -102,8 +151,8 @@ func refusals(t *testing.T, peter *user, content []byte) {
 	}
 	// Alice's cookies for her root cannot open Initech's files.
 	var shared struct{ Cookies map[string]string }
-	_ = json.Unmarshal([]byte(alice.mustRun("share", "plan.txt", "-json")), &struct{}{})
-	_ = json.Unmarshal([]byte(peter.mustRun("share", "reports", "-folder", "-json")), &shared)
+	_ = json.Unmarshal([]byte(alice.mustRun("share", "plan.txt", "--json")), &struct{}{})
+	_ = json.Unmarshal([]byte(peter.mustRun("share", "reports", "--folder", "--json")), &shared)
 	if status, _ := get(t, local.EdgeURL+"/customers/acme/plan.txt", shared.Cookies); status != http.StatusForbidden {
 		t.Errorf("Initech's cookies on Acme's file: %d", status)
 	}
@@ -118,7 +167,7 @@ func refusals(t *testing.T, peter *user, content []byte) {
 	if status != http.StatusForbidden {
 		t.Errorf("an expired link: %d", status)
 	}
-	restricted := strings.TrimSpace(peter.mustRun("share", "reports/notes.txt", "-ip", "203.0.113.0/24"))
+	restricted := strings.TrimSpace(peter.mustRun("share", "reports/notes.txt", "--ip", "203.0.113.0/24"))
 	if status, _ := get(t, restricted, nil); status != http.StatusForbidden {
 		t.Errorf("a link for another address: %d", status)
 	}

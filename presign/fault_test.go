@@ -42,14 +42,23 @@ var s3Calls = map[string]func(ctx context.Context, p *presign.Presigner) error{
 		}
 		return err
 	},
-	"StartMultipart": func(ctx context.Context, p *presign.Presigner) error {
-		_, err := p.StartMultipart(ctx, "acme/x.bin", "application/octet-stream", 6<<20, presign.MinPartSize, time.Minute)
+	"CreateMultipart": func(ctx context.Context, p *presign.Presigner) error {
+		_, err := p.CreateMultipart(ctx, "acme/x.bin", "application/octet-stream")
+		return err
+	},
+	"ListParts": func(ctx context.Context, p *presign.Presigner) error {
+		_, err := p.ListParts(ctx, "acme/x.bin", "upload-id")
 		return err
 	},
 	"CompleteMultipart": func(ctx context.Context, p *presign.Presigner) error {
-		return p.CompleteMultipart(ctx, "acme/x.bin", "upload-id", []presign.CompletedPart{{Number: 1, ETag: `"e"`}})
+		_, err := p.CompleteMultipart(ctx, presign.CompleteRequest{Key: "acme/x.bin", UploadID: "upload-id", Size: 1, ChecksumCRC64NVME: "AAAAAAAAAAA=",
+			Parts: []presign.CompletedPart{{Number: 1, ETag: `"e"`, ChecksumCRC64NVME: "AAAAAAAAAAA="}}})
+		return err
 	},
-	"Abort": func(ctx context.Context, p *presign.Presigner) error { return p.Abort(ctx, "acme/x.bin", "upload-id") },
+	"AbortMultipart": func(ctx context.Context, p *presign.Presigner) error {
+		return p.AbortMultipart(ctx, "acme/x.bin", "upload-id")
+	},
+	"Delete": func(ctx context.Context, p *presign.Presigner) error { return p.Delete(ctx, "acme/x.txt") },
 }
 
 // checkUnavailable runs every S3 call but those in skip, in parallel, with ctx's

@@ -1,10 +1,8 @@
 package presign_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
-	"net/http"
 	"testing"
 
 	"github.com/signet-cdk/signet/presign"
@@ -39,43 +37,4 @@ func TestHeadReportsWhatArrived(t *testing.T) {
 	if _, err := p.Head(ctx, "acme/../x"); !errors.Is(err, presign.ErrBadRequest) {
 		t.Fatalf("bad key: %v", err)
 	}
-}
-
-// A multipart upload made without checksums has no whole-object SHA-256: Head
-// reports its size and an empty checksum.
-func TestHeadAfterMultipart(t *testing.T) {
-	p := newPresigner(t, presign.Config{})
-	ctx := context.Background()
-	key := unique() + "/big.bin"
-	m, err := p.StartMultipart(ctx, key, "application/octet-stream", presign.MinPartSize, presign.MinPartSize, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	data := make([]byte, presign.MinPartSize)
-	status, etag := putPart(t, m.Parts[0], data)
-	if status != 200 {
-		t.Fatalf("part: %d", status)
-	}
-	if err := p.CompleteMultipart(ctx, key, m.UploadID, []presign.CompletedPart{{Number: 1, ETag: etag}}); err != nil {
-		t.Fatal(err)
-	}
-	info, err := p.Head(ctx, key)
-	if err != nil || info.Size != int64(len(data)) || info.ChecksumSHA256 != "" {
-		t.Fatalf("head %+v %v", info, err)
-	}
-}
-
-// putPart uploads one part through its presigned URL and returns status and ETag.
-func putPart(t *testing.T, part *presign.Request, data []byte) (int, string) {
-	t.Helper()
-	req, err := http.NewRequest(part.Method, part.URL, bytes.NewReader(data))
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	return resp.StatusCode, resp.Header.Get("ETag")
 }

@@ -3,10 +3,12 @@
 // x-amz-checksum-sha256 and, with a KMS key, the SSE-KMS headers signed for every
 // size including 0, so S3 refuses any other body), POST (a policy with an exact
 // content-length-range, the exact key, the exact content type, optionally the
-// SHA-256 checksum, and the SSE-KMS fields), GET, and multipart uploads (create and
-// complete as API calls, one presigned URL per part). Head reports what arrived.
+// SHA-256 checksum, and the SSE-KMS fields), GET, and multipart uploads checksummed
+// with CRC-64/NVME (create, list, complete and abort as API calls, one presigned URL
+// per part with its length and checksum signed; see multipart.go). Head reports what
+// arrived; Delete removes an object.
 //
-// Calls that reach S3 (Head, Exists, the multipart calls) last no longer than ctx
+// Calls that reach S3 (Head, Exists, Delete, the multipart calls) last no longer than ctx
 // allows, the SDK's retries included; when S3 cannot be reached, times out, fails
 // (5xx) or throttles, their error wraps ErrUnavailable. No error message carries a
 // URL's query (where a signature, credential or token would be) or credentials.
@@ -46,6 +48,8 @@ const (
 	MaxParts    = 10000
 	// MaxPutSize is the largest single PUT S3 accepts.
 	MaxPutSize = 5 << 30
+	// MaxObjectSize is the largest object S3 stores (a multipart upload).
+	MaxObjectSize = 5 << 40
 )
 
 // Errors callers map with errors.Is.
@@ -214,6 +218,14 @@ func clip(s string) string {
 	return s
 }
 
+// Lifetime is how long a URL asked to live want would live if signed now: want
+// bounded by MaxLifetime and the signing credentials' expiry (0 or less: MaxLifetime).
+// It fails, like every presign, when the credentials are unusable; callers that
+// record an expiry before signing (the audit) ask here first.
+func (p *Presigner) Lifetime(ctx context.Context, want time.Duration) (time.Duration, error) {
+	return p.lifetime(ctx, want)
+}
+
 // Get presigns a GET of key (S3 directly; downloads normally go through CloudFront).
 func (p *Presigner) Get(ctx context.Context, key string, lifetime time.Duration) (*Request, error) {
 	if err := checkKey(key); err != nil {
@@ -249,6 +261,9 @@ type ObjectInfo struct {
 	// upload sent x-amz-checksum-sha256), else "". A multipart upload's composite
 	// checksum (a hash of part hashes, "...-N") is not one and is left out.
 	ChecksumSHA256 string
+	// ChecksumCRC64NVME is the base64 CRC-64/NVME of the whole object when S3
+	// reports one as a full-object checksum, else "".
+	ChecksumCRC64NVME string
 }
 
 // Head reports the object at key (HeadObject with the signer's role, checksum mode
@@ -267,11 +282,28 @@ func (p *Presigner) Head(ctx context.Context, key string) (ObjectInfo, error) {
 	if err != nil {
 		return ObjectInfo{}, s3Error("head object", err)
 	}
-	info := ObjectInfo{Size: aws.ToInt64(out.ContentLength), ContentType: aws.ToString(out.ContentType), ChecksumSHA256: aws.ToString(out.ChecksumSHA256)}
+	info := ObjectInfo{Size: aws.ToInt64(out.ContentLength), ContentType: aws.ToString(out.ContentType), ChecksumSHA256: aws.ToString(out.ChecksumSHA256),
+		ChecksumCRC64NVME: aws.ToString(out.ChecksumCRC64NVME)}
 	if out.ChecksumType == s3types.ChecksumTypeComposite || strings.Contains(info.ChecksumSHA256, "-") {
 		info.ChecksumSHA256 = ""
 	}
+	if out.ChecksumType == s3types.ChecksumTypeComposite || strings.Contains(info.ChecksumCRC64NVME, "-") {
+		info.ChecksumCRC64NVME = ""
+	}
 	return info, nil
+}
+
+// Delete removes the object at key (DeleteObject with the signer's role; in a
+// versioned bucket this adds a delete marker and the versions stay until the
+// lifecycle expires them). Deleting a key that holds nothing succeeds.
+func (p *Presigner) Delete(ctx context.Context, key string) error {
+	if err := checkKey(key); err != nil {
+		return err
+	}
+	if _, err := p.client.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(p.cfg.Bucket), Key: aws.String(key)}); err != nil {
+		return s3Error("delete object", err)
+	}
+	return nil
 }
 
 // Exists reports whether key is in the bucket (Head).

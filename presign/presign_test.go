@@ -231,47 +231,6 @@ func TestPresignedPostEnforcesPolicy(t *testing.T) {
 	}
 }
 
-func TestMultipartUpload(t *testing.T) {
-	p := newPresigner(t, presign.Config{})
-	ctx := context.Background()
-	data := bytes.Repeat([]byte("0123456789abcdef"), (11<<20)/16) // 11 MiB: parts of 5, 5, 1
-	m, err := p.StartMultipart(ctx, "acme/big.bin", "application/octet-stream", int64(len(data)), presign.MinPartSize, time.Minute)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(m.Parts) != 3 {
-		t.Fatalf("parts %d", len(m.Parts))
-	}
-	var done []presign.CompletedPart
-	for i, part := range m.Parts {
-		lo := i * presign.MinPartSize
-		hi := min(lo+presign.MinPartSize, len(data))
-		req, _ := http.NewRequest(part.Method, part.URL, bytes.NewReader(data[lo:hi]))
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		if resp.StatusCode != 200 {
-			t.Fatalf("part %d: %d", i+1, resp.StatusCode)
-		}
-		done = append(done, presign.CompletedPart{Number: int32(i + 1), ETag: resp.Header.Get("ETag")})
-	}
-	// A part URL is bound to its part number and upload.
-	tampered := strings.Replace(m.Parts[0].URL, "partNumber=1", "partNumber=2", 1)
-	req, _ := http.NewRequest(http.MethodPut, tampered, strings.NewReader("x"))
-	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != 403 {
-		t.Fatalf("tampered part URL: %v %v", resp.StatusCode, err)
-	}
-	if err := p.CompleteMultipart(ctx, m.Key, m.UploadID, done); err != nil {
-		t.Fatal(err)
-	}
-	get, _ := p.Get(ctx, "acme/big.bin", time.Minute)
-	if status, body := do(t, get, get.Header, nil); status != 200 || body != string(data) {
-		t.Fatalf("GET after complete: %d, %d bytes", status, len(body))
-	}
-}
-
 // expiringCreds are session credentials that expire at a set time.
 type expiringCreds struct{ expires time.Time }
 

@@ -326,6 +326,10 @@ type AuditEvent struct {
 	Action    string    `json:"action"`
 	Target    string    `json:"target"`
 	ExpiresAt time.Time `json:"expiresAt,omitzero"`
+	// Event names an access event beyond its action ("multipart.create",
+	// "multipart.complete", "multipart.abort", "download.s3"); "" for a URL, cookie
+	// set or single upload issued, or a delete.
+	Event string `json:"event,omitempty"`
 }
 
 // AuditEvents returns the customer's file-access audit, newest first, one page.
@@ -338,7 +342,7 @@ func (s *Store) AuditEvents(ctx context.Context, q AuditQuery) ([]AuditEvent, er
 	}
 	var out []AuditEvent
 	err := s.run(ctx, func(ctx context.Context) error {
-		rows, err := s.pool.Query(ctx, `SELECT id, at, 'access', subject, action::text, file_path, expires_at FROM audit_events
+		rows, err := s.pool.Query(ctx, `SELECT id, at, 'access', subject, action::text, file_path, expires_at, coalesce(event, '') FROM audit_events
 			WHERE customer_id = $1 AND ($2 = '' OR subject = $2) AND starts_with(file_path, $3)
 			  AND ($4::timestamptz IS NULL OR at >= $4) AND ($5::timestamptz IS NULL OR at < $5) AND ($6 = 0 OR id < $6)
 			ORDER BY id DESC LIMIT $7`, q.CustomerID, q.Subject, q.PathPrefix, nullTime(q.From), nullTime(q.To), q.Before, q.Limit)
@@ -347,7 +351,7 @@ func (s *Store) AuditEvents(ctx context.Context, q AuditQuery) ([]AuditEvent, er
 		}
 		out, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (AuditEvent, error) {
 			var e AuditEvent
-			return e, r.Scan(&e.ID, &e.At, &e.Kind, &e.Subject, &e.Action, &e.Target, &e.ExpiresAt)
+			return e, r.Scan(&e.ID, &e.At, &e.Kind, &e.Subject, &e.Action, &e.Target, &e.ExpiresAt, &e.Event)
 		})
 		return err
 	})

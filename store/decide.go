@@ -35,27 +35,27 @@ const ruleCTE = `m AS (
 	)`
 
 // decideSQL decides $4 on path $3 for customer $1 and roles $2, returns the file at
-// the path with status $5 (none when $5 is NULL), and, when $6 (the subject) is not
-// NULL and the action is allowed (and, with $5, the file exists), writes the audit
-// row ($7 expiry, $8 IP restriction, $9 request id) in the same statement.
+// the path when its status is one of $5 (none when $5 is NULL), and, when $6 (the
+// subject) is not NULL and the action is allowed (and, with $5, the file exists),
+// writes the audit row ($7 expiry, $8 IP restriction, $9 request id, $10 event) in
+// the same statement.
 const decideSQL = `
 	WITH c AS (
 		SELECT id, display_name, s3_prefix FROM customers WHERE id = $1 AND NOT disabled
 	), ` + ruleCTE + `, f AS (
-		SELECT ` + fileColumns + ` FROM files WHERE customer_id = $1 AND path = $3 AND status = $5::file_status
+		SELECT ` + fileColumns + ` FROM files WHERE customer_id = $1 AND path = $3 AND status::text = ANY($5::text[])
 	), audit AS (
-		INSERT INTO audit_events (subject, customer_id, file_path, action, expires_at, ip_restriction, request_id)
-		SELECT $6, $1, $3, $4::access_action, $7, $8, $9 FROM c, d
-		WHERE d.allowed AND $6::text IS NOT NULL AND ($5::file_status IS NULL OR EXISTS (SELECT FROM f))
+		INSERT INTO audit_events (subject, customer_id, file_path, action, expires_at, ip_restriction, request_id, event)
+		SELECT $6, $1, $3, $4::access_action, $7, $8, $9, $10 FROM c, d
+		WHERE d.allowed AND $6::text IS NOT NULL AND ($5::text[] IS NULL OR EXISTS (SELECT FROM f))
 	)
-	SELECT c.id, c.display_name, c.s3_prefix, d.allowed, coalesce(d.rule, ''),
-	       f.id, f.content_type, f.size_bytes, f.checksum_sha256, f.status, f.created_by, f.created_at, f.updated_at
+	SELECT c.id, c.display_name, c.s3_prefix, d.allowed, coalesce(d.rule, ''), f.*
 	FROM c CROSS JOIN d LEFT JOIN f ON true`
 
 // Authorize decides whether p may do action on path (relative to p's customer); see
 // the rule above. ErrForbidden when denied, ErrInvalid for a non-canonical path.
 func (s *Store) Authorize(ctx context.Context, p Principal, action Action, path string) (Decision, error) {
-	d, _, err := s.decide(ctx, p, action, path, "", nil)
+	d, _, err := s.decide(ctx, p, action, path, nil, nil)
 	return d, err
 }
 
@@ -64,7 +64,7 @@ func (s *Store) Authorize(ctx context.Context, p Principal, action Action, path 
 // pending or deleted) comes only after the read was allowed, so it tells a caller
 // nothing about paths they may not read.
 func (s *Store) AuthorizeDownload(ctx context.Context, p Principal, path string) (Decision, File, error) {
-	return s.decideFile(ctx, p, Read, path, "available", nil)
+	return s.decideFile(ctx, p, Read, path, available, nil)
 }
 
 // IssueDownload is AuthorizeDownload that also writes the audit row of the URL or
@@ -72,20 +72,27 @@ func (s *Store) AuthorizeDownload(ctx context.Context, p Principal, path string)
 // statement: an issued URL without an audit row is impossible.
 func (s *Store) IssueDownload(ctx context.Context, p Principal, path string, e AuditEntry) (Decision, File, error) {
 	e.Path, e.Action = path, Read
-	return s.decideFile(ctx, p, Read, path, "available", &e)
+	return s.decideFile(ctx, p, Read, path, available, &e)
 }
 
 // PendingUpload is Authorize(Write) with the pending upload at path, in one round
 // trip: ErrNotFound when no upload is pending there.
 func (s *Store) PendingUpload(ctx context.Context, p Principal, path string) (Decision, File, error) {
-	return s.decideFile(ctx, p, Write, path, "pending", nil)
+	return s.decideFile(ctx, p, Write, path, pending, nil)
 }
 
-// decideFile is decide for a file that must exist with fileStatus.
-func (s *Store) decideFile(ctx context.Context, p Principal, action Action, path, fileStatus string, audit *AuditEntry) (Decision, File, error) {
-	d, f, err := s.decide(ctx, p, action, path, fileStatus, audit)
+// Status sets for decide.
+var (
+	available = []string{"available"}
+	pending   = []string{"pending"}
+	anyStatus = []string{"pending", "available", "deleted"}
+)
+
+// decideFile is decide for a file that must exist with one of statuses.
+func (s *Store) decideFile(ctx context.Context, p Principal, action Action, path string, statuses []string, audit *AuditEntry) (Decision, File, error) {
+	d, f, err := s.decide(ctx, p, action, path, statuses, audit)
 	if err == nil && f == nil {
-		err = fmt.Errorf("%w: no %s file %q", ErrNotFound, fileStatus, path)
+		err = fmt.Errorf("%w: no %s file %q", ErrNotFound, strings.Join(statuses, " or "), path)
 	}
 	if err != nil {
 		return d, File{}, err
@@ -93,23 +100,23 @@ func (s *Store) decideFile(ctx context.Context, p Principal, action Action, path
 	return d, *f, nil
 }
 
-// decide runs decideSQL. fileStatus "" looks up no file; audit nil writes no row.
-func (s *Store) decide(ctx context.Context, p Principal, action Action, path, fileStatus string, audit *AuditEntry) (Decision, *File, error) {
+// decide runs decideSQL. No statuses looks up no file; audit nil writes no row.
+func (s *Store) decide(ctx context.Context, p Principal, action Action, path string, statuses []string, audit *AuditEntry) (Decision, *File, error) {
 	if err := checkRequest(p, action, path, audit); err != nil {
 		return Decision{}, nil, err
 	}
-	args := []any{p.CustomerID, p.Roles, path, string(action), nullable(fileStatus), nil, nil, nil, nil}
+	args := []any{p.CustomerID, p.Roles, path, string(action), statuses, nil, nil, nil, nil, nil}
 	if audit != nil {
 		ip, _ := parseIP(audit.IPRestriction)
-		args[5], args[6], args[7], args[8] = p.Subject, audit.ExpiresAt, ip, audit.RequestID
+		args[5], args[6], args[7], args[8], args[9] = p.Subject, audit.ExpiresAt, ip, audit.RequestID, nullable(audit.Event)
 	}
 	var d Decision
 	var file *File
 	err := s.run(ctx, func(ctx context.Context) error {
 		var allowed bool
 		var f nullableFile
-		err := s.pool.QueryRow(ctx, decideSQL, args...).Scan(&d.Customer.ID, &d.Customer.DisplayName, &d.Customer.Prefix, &allowed, &d.Rule,
-			&f.id, &f.contentType, &f.size, &f.checksum, &f.status, &f.createdBy, &f.createdAt, &f.updatedAt)
+		err := s.pool.QueryRow(ctx, decideSQL, args...).Scan(append([]any{&d.Customer.ID, &d.Customer.DisplayName, &d.Customer.Prefix, &allowed, &d.Rule},
+			f.targets()...)...)
 		switch {
 		case errors.Is(err, pgx.ErrNoRows):
 			return fmt.Errorf("%w: unknown customer", ErrForbidden)
@@ -118,7 +125,7 @@ func (s *Store) decide(ctx context.Context, p Principal, action Action, path, fi
 		case !allowed:
 			return fmt.Errorf("%w: %s on %q", ErrForbidden, action, path)
 		}
-		d.Key, file = d.Customer.Prefix+"/"+path, f.file(d.Customer.ID, path)
+		d.Key, file = d.Customer.Prefix+"/"+path, f.file()
 		return nil
 	})
 	return d, file, err
@@ -154,19 +161,31 @@ func nullable(s string) *string {
 	return &s
 }
 
-// nullableFile scans the LEFT JOINed file columns.
+// nullableFile scans fileColumns, from a LEFT JOIN (all NULL: no file) or not.
 type nullableFile struct {
-	id, size                                 *int64
-	contentType, checksum, status, createdBy *string
-	createdAt, updatedAt                     *time.Time
+	id, size, partSize                                                      *int64
+	customer, path, contentType, checksum, status, createdBy, uploadID, crc *string
+	createdAt, updatedAt, holdUntil                                         *time.Time
 }
 
-func (n nullableFile) file(customer, path string) *File {
+// targets are Scan's destinations, in fileColumns order.
+func (n *nullableFile) targets() []any {
+	return []any{&n.id, &n.customer, &n.path, &n.contentType, &n.size, &n.checksum, &n.status, &n.createdBy, &n.createdAt, &n.updatedAt,
+		&n.uploadID, &n.partSize, &n.crc, &n.holdUntil}
+}
+
+// file is the scanned row, nil when there was none.
+func (n *nullableFile) file() *File {
 	if n.id == nil {
 		return nil
 	}
-	return &File{ID: *n.id, CustomerID: customer, Path: path, ContentType: *n.contentType, Size: *n.size,
-		ChecksumSHA256: *n.checksum, Status: *n.status, CreatedBy: *n.createdBy, CreatedAt: *n.createdAt, UpdatedAt: *n.updatedAt}
+	f := &File{ID: *n.id, CustomerID: *n.customer, Path: *n.path, ContentType: *n.contentType, Size: *n.size,
+		ChecksumSHA256: *n.checksum, Status: *n.status, CreatedBy: *n.createdBy, CreatedAt: *n.createdAt, UpdatedAt: *n.updatedAt,
+		UploadID: *n.uploadID, PartSize: *n.partSize, ChecksumCRC64NVME: *n.crc}
+	if n.holdUntil != nil {
+		f.HoldUntil = *n.holdUntil
+	}
+	return f
 }
 
 // folderSQL decides $4 on everything under the folder $3 ("a/b/") for customer $1 and

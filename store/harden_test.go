@@ -143,7 +143,13 @@ func TestPendingUploadHoldsItsPath(t *testing.T) {
 	if size != 2 {
 		t.Fatalf("the held upload was clobbered: size %d", size)
 	}
-	exec(t, admin, "UPDATE files SET updated_at = now() - interval '16 minutes'")
+	var held time.Time
+	_ = admin.QueryRow(ctx, "SELECT hold_until - now() + clock_timestamp() FROM files WHERE path = 'a.pdf'").Scan(&held)
+	if d := time.Until(held); d < 14*time.Minute || d > 16*time.Minute {
+		t.Fatalf("held for %s, want the 15-minute default", d)
+	}
+	// 16 minutes later (the hold recorded on the row has ended):
+	exec(t, admin, "UPDATE files SET updated_at = now() - interval '16 minutes', hold_until = now() - interval '1 minute'")
 	if f, _, err := s.RecordUpload(ctx, bob, intent("a.pdf", 4), issueAt("r4")); err != nil || f.CreatedBy != "bob" {
 		t.Fatalf("after the hold: %+v %v", f, err)
 	}
@@ -151,6 +157,16 @@ func TestPendingUploadHoldsItsPath(t *testing.T) {
 	_ = admin.QueryRow(ctx, "SELECT count(*) FROM audit_events WHERE request_id = 'r3'").Scan(&audits)
 	if audits != 0 {
 		t.Fatal("the refused request was audited")
+	}
+	// A pending row from before hold_until was recorded holds for 15 minutes from
+	// its last change.
+	exec(t, admin, "UPDATE files SET hold_until = NULL, updated_at = now() - interval '10 minutes'")
+	if _, _, err := s.RecordUpload(ctx, alice, intent("a.pdf", 5), issueAt("r5")); !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("legacy row within 15 minutes: %v", err)
+	}
+	exec(t, admin, "UPDATE files SET hold_until = NULL, updated_at = now() - interval '16 minutes'")
+	if f, _, err := s.RecordUpload(ctx, alice, intent("a.pdf", 5), issueAt("r5")); err != nil || f.CreatedBy != "alice" {
+		t.Fatalf("legacy row after 15 minutes: %+v %v", f, err)
 	}
 }
 

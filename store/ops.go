@@ -38,7 +38,9 @@ type Customer struct {
 	ID, DisplayName, Prefix string
 }
 
-// File is a file record; Path is relative to the customer's prefix.
+// File is a file record; Path is relative to the customer's prefix. A file is a
+// single upload (ChecksumSHA256 set) or a multipart upload (PartSize and UploadID
+// set, ChecksumCRC64NVME once complete).
 type File struct {
 	ID             int64
 	CustomerID     string
@@ -50,6 +52,17 @@ type File struct {
 	CreatedBy      string
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
+	// UploadID is the S3 multipart upload id ("" for a single upload). It stays on
+	// the row once the upload is complete or aborted.
+	UploadID string
+	// PartSize is the multipart upload's part size (0 for a single upload).
+	PartSize int64
+	// ChecksumCRC64NVME is the base64 CRC-64/NVME of the whole object, which S3
+	// verified at completion ("" until then, and for single uploads).
+	ChecksumCRC64NVME string
+	// HoldUntil is when a pending upload stops holding its path against other users
+	// (zero when not pending, or for a row written before it was recorded).
+	HoldUntil time.Time
 }
 
 // Decision explains an allowed action.
@@ -166,7 +179,7 @@ func (s *Store) RecordUpload(ctx context.Context, p Principal, in FileIntent, is
 	var f File
 	err = s.run(ctx, func(ctx context.Context) error {
 		err := scanFile(s.pool.QueryRow(ctx, recordUploadSQL, p.CustomerID, in.Path, in.ContentType, in.Size, in.ChecksumSHA256,
-			p.Subject, hold.Seconds(), a.ExpiresAt, a.RequestID), &f)
+			p.Subject, hold.Seconds(), a.ExpiresAt, a.RequestID, nullable(a.Event)), &f)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return fmt.Errorf("%w: %q holds an available file or another user's upload", ErrConflict, in.Path)
 		}
@@ -175,29 +188,46 @@ func (s *Store) RecordUpload(ctx context.Context, p Principal, in FileIntent, is
 	return f, d, err
 }
 
-// recordUploadSQL writes the pending file and, only if it was written, the audit row.
+// recordUploadSQL writes the pending file (a single upload: no multipart columns)
+// holding its path until now + $7 seconds and, only if it was written, the audit row.
 const recordUploadSQL = `
 	WITH f AS (
-		INSERT INTO files (customer_id, path, content_type, size_bytes, checksum_sha256, created_by)
-		VALUES ($1, $2, $3, $4, $5, $6)
+		INSERT INTO files (customer_id, path, content_type, size_bytes, checksum_sha256, hold_until, created_by)
+		VALUES ($1, $2, $3, $4, $5, now() + make_interval(secs => $7), $6)
 		ON CONFLICT (customer_id, path) DO UPDATE
 		   SET content_type = EXCLUDED.content_type, size_bytes = EXCLUDED.size_bytes,
 		       checksum_sha256 = EXCLUDED.checksum_sha256, created_by = EXCLUDED.created_by,
+		       upload_id = NULL, part_size = NULL, checksum_crc64nvme = NULL, hold_until = EXCLUDED.hold_until,
 		       status = 'pending', updated_at = now()
-		 WHERE files.status = 'deleted'
-		    OR (files.status = 'pending' AND (files.created_by = EXCLUDED.created_by
-		                                      OR files.updated_at < now() - make_interval(secs => $7)))
+		 WHERE ` + replaceableSQL + `
 		RETURNING ` + fileColumns + `
 	), audit AS (
-		INSERT INTO audit_events (subject, customer_id, file_path, action, expires_at, request_id)
-		SELECT $6, $1, $2, 'write', $8, $9 FROM f
+		INSERT INTO audit_events (subject, customer_id, file_path, action, expires_at, request_id, event)
+		SELECT $6, $1, $2, 'write', $8, $9, $10 FROM f
 	)
-	SELECT ` + fileColumns + ` FROM f`
+	SELECT * FROM f`
 
-const fileColumns = "id, customer_id, path, content_type, size_bytes, checksum_sha256, status::text, created_by, created_at, updated_at"
+// replaceableSQL is the path rule of an upload's INSERT ... ON CONFLICT: a deleted
+// file is replaced; a pending upload is replaced by its own author, or by anyone once
+// its hold has ended (a row from before hold_until was recorded: 15 minutes after
+// its last change, the single-upload hold of the time).
+const replaceableSQL = `files.status = 'deleted'
+		    OR (files.status = 'pending' AND (files.created_by = EXCLUDED.created_by
+		        OR coalesce(files.hold_until, files.updated_at + interval '15 minutes') < now()))`
+
+// fileColumns are a file row's columns, in nullableFile.targets order; the nullable
+// ones read as "" or 0 when unset (hold_until stays NULL).
+const fileColumns = `id, customer_id, path, content_type, size_bytes, coalesce(checksum_sha256, '') AS checksum_sha256,
+	status::text AS status, created_by, created_at, updated_at, coalesce(upload_id, '') AS upload_id, coalesce(part_size, 0) AS part_size,
+	coalesce(checksum_crc64nvme, '') AS checksum_crc64nvme, hold_until`
 
 func scanFile(row pgx.Row, f *File) error {
-	return row.Scan(&f.ID, &f.CustomerID, &f.Path, &f.ContentType, &f.Size, &f.ChecksumSHA256, &f.Status, &f.CreatedBy, &f.CreatedAt, &f.UpdatedAt)
+	var n nullableFile
+	if err := row.Scan(n.targets()...); err != nil {
+		return err
+	}
+	*f = *n.file()
+	return nil
 }
 
 // MarkAvailable flips a pending file to available once its upload completed.
@@ -214,7 +244,7 @@ func (s *Store) SoftDelete(ctx context.Context, p Principal, path string) error 
 // rule allows $4 to the roles $2, and says which of the two failed, in one statement.
 const setStatusSQL = `
 	WITH ` + ruleCTE + `, u AS (
-		UPDATE files SET status = $5::file_status, updated_at = now()
+		UPDATE files SET status = $5::file_status, hold_until = NULL, updated_at = now()
 		WHERE customer_id = $1 AND path = $3 AND status::text = ANY($6) AND (SELECT allowed FROM d)
 		RETURNING 1
 	)
@@ -306,18 +336,43 @@ func (s *Store) ListReadable(ctx context.Context, p Principal, folder, cursor st
 	return out, next, err
 }
 
-// AuditEntry is one issued URL or cookie set.
+// AuditEntry is one issued URL or cookie set, upload, or change.
 type AuditEntry struct {
 	Path          string
 	Action        Action
 	ExpiresAt     time.Time
 	IPRestriction string
 	RequestID     string
+	// Event names what happened beyond the action, for the rows that are not a URL,
+	// cookie set or single upload issued: "multipart.create", "multipart.complete",
+	// "multipart.abort", "download.s3". Optional; lowercase letters, digits, '.' and
+	// '-', at most 40.
+	Event string
+}
+
+// validEvent is the audit_events.event CHECK.
+func validEvent(e string) bool {
+	if e == "" {
+		return true
+	}
+	if len(e) > 40 || e[0] < 'a' || e[0] > 'z' {
+		return false
+	}
+	for i := 0; i < len(e); i++ {
+		c := e[i]
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '.' || c == '-') {
+			return false
+		}
+	}
+	return true
 }
 
 func (e AuditEntry) validate() error {
 	if !e.Action.valid() || e.RequestID == "" || e.ExpiresAt.IsZero() {
 		return fmt.Errorf("%w: audit entry needs an action, a request id and an expiry", ErrInvalid)
+	}
+	if !validEvent(e.Event) {
+		return fmt.Errorf("%w: audit event %q", ErrInvalid, e.Event)
 	}
 	if err := checkText("request id", e.RequestID, maxClaimBytes); err != nil {
 		return err
@@ -340,8 +395,8 @@ func (s *Store) Audit(ctx context.Context, p Principal, e AuditEntry) error {
 	ip, _ := parseIP(e.IPRestriction)
 	return s.run(ctx, func(ctx context.Context) error {
 		// From the customer row, so that an unknown customer writes nothing.
-		tag, err := s.pool.Exec(ctx, `INSERT INTO audit_events (subject, customer_id, file_path, action, expires_at, ip_restriction, request_id)
-			SELECT $1, id, $3, $4, $5, $6, $7 FROM customers WHERE id = $2`, p.Subject, p.CustomerID, e.Path, string(e.Action), e.ExpiresAt, ip, e.RequestID)
+		tag, err := s.pool.Exec(ctx, `INSERT INTO audit_events (subject, customer_id, file_path, action, expires_at, ip_restriction, request_id, event)
+			SELECT $1, id, $3, $4, $5, $6, $7, $8 FROM customers WHERE id = $2`, p.Subject, p.CustomerID, e.Path, string(e.Action), e.ExpiresAt, ip, e.RequestID, nullable(e.Event))
 		if err == nil && tag.RowsAffected() == 0 {
 			err = fmt.Errorf("%w: unknown customer", ErrForbidden)
 		}

@@ -28,11 +28,21 @@ func TestWebAclInEdgeStack(t *testing.T) {
 	if dig(acl, "Properties", "Scope") != "CLOUDFRONT" || dig(acl, "Properties", "DefaultAction", "Allow") == nil {
 		t.Errorf("scope/default: %s", js(props(acl)))
 	}
-	want := "AWSManagedRulesAmazonIpReputationList,RateLimitPerIp,AWSManagedRulesCommonRuleSet,AWSManagedRulesKnownBadInputsRuleSet"
+	want := "AWSManagedRulesAmazonIpReputationList,RateLimitPerIp,AWSManagedRulesCommonRuleSet,BodySizeExceptMultipartComplete,AWSManagedRulesKnownBadInputsRuleSet"
 	if got := strings.Join(ruleNames(acl), ","); got != want {
 		t.Errorf("rules %s, want %s", got, want)
 	}
 	for _, r := range dig(acl, "Properties", "Rules").([]any) {
+		if dig(r, "Name") == "AWSManagedRulesCommonRuleSet" && js(dig(r, "Statement", "ManagedRuleGroupStatement", "RuleActionOverrides")) != `[{"ActionToUse":{"Count":{}},"Name":"SizeRestrictions_BODY"}]` {
+			t.Errorf("core rule set: the 8 KB body rule is not counted: %s", js(r))
+		}
+		if dig(r, "Name") == "BodySizeExceptMultipartComplete" {
+			st := js(dig(r, "Statement", "AndStatement", "Statements"))
+			if dig(r, "Action", "Block") == nil || !strings.Contains(st, `"Key":"awswaf:managed:aws:core-rule-set:SizeRestrictions_Body"`) ||
+				!strings.Contains(st, `"NotStatement":{"Statement":{"ByteMatchStatement":{"FieldToMatch":{"UriPath":{}},"PositionalConstraint":"EXACTLY","SearchString":"/api/uploads/multipart/complete"`) {
+				t.Errorf("body-size rule: %s", js(r))
+			}
+		}
 		if dig(r, "Name") == "RateLimitPerIp" {
 			if dig(r, "Statement", "RateBasedStatement", "Limit") != 1000.0 || dig(r, "Statement", "RateBasedStatement", "AggregateKeyType") != "IP" || dig(r, "Action", "Block") == nil {
 				t.Errorf("rate rule: %s", js(r))

@@ -189,7 +189,9 @@ func TestFirewallManagerMatchesWebAclRuleSet(t *testing.T) {
 		aclStack := newStack("us-east-1")
 		firewall.NewWebAcl(aclStack, "Fw", &firewall.WebAclProps{BlockAnonymousIps: anon, RateLimit: jsii.Number(700)})
 		_, acl := only(t, toMap(assertions.Template_FromStack(aclStack, nil)), "AWS::WAFv2::WebACL")
-		want := strings.Join(ruleNames(acl), ",")
+		// The web ACL's own body-size rule has no Firewall Manager counterpart yet
+		// (README: Firewall Manager and large completions).
+		want := strings.Replace(strings.Join(ruleNames(acl), ","), ",BodySizeExceptMultipartComplete", "", 1)
 
 		tmpl := assertions.Template_FromStack(stack, nil)
 		data, _ := managedServiceData(t, tmpl, fmsRuleGroupArn)

@@ -27,6 +27,7 @@ var pinnedMain = []string{
 	"AWS::KMS::Key KeysLogsKeyD24E82DB",
 	"AWS::KMS::Key KeysParameterKey34C3FA86",
 	"AWS::KMS::Key MetadataKey792ED7E9",
+	"AWS::KMS::Key MonitoringTopicKey423AF5B2",
 	"AWS::Logs::LogGroup ApiAccessLogs50B185DB",
 	"AWS::Logs::LogGroup ApiAdminLogs1052F128",
 	"AWS::Logs::LogGroup ApiDirectoryLogs7FD1CC35",

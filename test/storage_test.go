@@ -9,8 +9,8 @@ import (
 // The data key, parameter key and logs key: rotating, retained.
 func TestKeysRotateAndAreRetained(t *testing.T) {
 	kmsKeys := resources(split.mainJSON, "AWS::KMS::Key")
-	if len(kmsKeys) != 5 {
-		t.Fatalf("want 5 KMS keys (data, parameters, logs, database, API WAF logs), got %v", keys(kmsKeys))
+	if len(kmsKeys) != 6 {
+		t.Fatalf("want 6 KMS keys (data, parameters, logs, database, API WAF logs, alarm topic), got %v", keys(kmsKeys))
 	}
 	for id, k := range kmsKeys {
 		if !strings.HasPrefix(id, "Keys") {

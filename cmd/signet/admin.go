@@ -2,15 +2,13 @@ package main
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"math"
 	"strings"
-	"text/tabwriter"
 	"time"
+
+	"github.com/spf13/cobra"
 
 	"github.com/signet-cdk/signet/client"
 )
@@ -32,18 +30,25 @@ import (
 //	signet admin events <customer>
 //
 // Every one takes --json (the API's JSON instead of a table). Flags may come before or
-// after the arguments. The input is checked here first, with the API's wording, so
-// that a mistake costs no round trip and reads the same either way; what only the API
-// can check (prefixes, paths, who may do what) comes back as the API's message.
+// after the arguments ("--" ends them). The input is checked here first, with the
+// API's wording, so that a mistake costs no round trip and reads the same either way
+// (a usage error, exit 2); what only the API can check (prefixes, paths, who may do
+// what) comes back as the API's message.
+
+// flagSet is what an admin command needs of its flags (a *pflag.FlagSet).
+type flagSet interface {
+	String(name, value, usage string) *string
+}
 
 // adminCmd is one admin command.
 type adminCmd struct {
 	name  string // "rules grant"
-	args  string // its arguments and flags, for the usage line
+	args  string // its arguments, for the usage line
 	nargs int    // how many arguments
+	short string // what it does, for the help
 	// bind registers the command's own flags and returns what it does with the
 	// arguments once they are parsed.
-	bind func(fs *flag.FlagSet) func(ctx context.Context, e *adminEnv, args []string) error
+	bind func(fs flagSet) func(ctx context.Context, e *adminEnv, args []string) error
 }
 
 // adminEnv is what a command runs with.
@@ -56,12 +61,12 @@ type adminEnv struct {
 }
 
 var adminCmds = []adminCmd{
-	{"customers list", "", 0, func(*flag.FlagSet) func(context.Context, *adminEnv, []string) error {
+	{"customers list", "", 0, "List the customers", func(flagSet) func(context.Context, *adminEnv, []string) error {
 		return func(ctx context.Context, e *adminEnv, _ []string) error {
 			return list(ctx, e, (*client.Client).Customers, customerTable)
 		}
 	}},
-	{"customers create", "<id> <displayName> <prefix>", 3, func(*flag.FlagSet) func(context.Context, *adminEnv, []string) error {
+	{"customers create", "<id> <displayName> <prefix>", 3, "Add a customer whose files live under prefix", func(flagSet) func(context.Context, *adminEnv, []string) error {
 		return func(ctx context.Context, e *adminEnv, a []string) error {
 			if err := checks(checkCustomerID(a[0]), checkDisplayName(a[1])); err != nil {
 				return err
@@ -70,7 +75,7 @@ var adminCmds = []adminCmd{
 				func(tw io.Writer, c client.Customer) { customerTable(tw, []client.Customer{c}) })
 		}
 	}},
-	{"customers rename", "<id> <displayName>", 2, func(*flag.FlagSet) func(context.Context, *adminEnv, []string) error {
+	{"customers rename", "<id> <displayName>", 2, "Rename a customer", func(flagSet) func(context.Context, *adminEnv, []string) error {
 		return func(ctx context.Context, e *adminEnv, a []string) error {
 			if err := checks(checkCustomerID(a[0]), checkDisplayName(a[1])); err != nil {
 				return err
@@ -78,17 +83,17 @@ var adminCmds = []adminCmd{
 			return updateCustomer(ctx, e, a[0], client.CustomerUpdate{DisplayName: &a[1]}, "renamed", fmt.Sprintf("customer %s renamed to %q", a[0], a[1]))
 		}
 	}},
-	{"customers disable", "<id>", 1, func(*flag.FlagSet) func(context.Context, *adminEnv, []string) error {
+	{"customers disable", "<id>", 1, "Disable a customer: its users get nothing signed", func(flagSet) func(context.Context, *adminEnv, []string) error {
 		return func(ctx context.Context, e *adminEnv, a []string) error {
 			return updateCustomer(ctx, e, a[0], client.CustomerUpdate{Disabled: new(true)}, "disabled", "customer "+a[0]+" disabled")
 		}
 	}},
-	{"customers enable", "<id>", 1, func(*flag.FlagSet) func(context.Context, *adminEnv, []string) error {
+	{"customers enable", "<id>", 1, "Enable a disabled customer", func(flagSet) func(context.Context, *adminEnv, []string) error {
 		return func(ctx context.Context, e *adminEnv, a []string) error {
 			return updateCustomer(ctx, e, a[0], client.CustomerUpdate{Disabled: new(false)}, "enabled", "customer "+a[0]+" enabled")
 		}
 	}},
-	{"rules list", "<customer>", 1, func(*flag.FlagSet) func(context.Context, *adminEnv, []string) error {
+	{"rules list", "<customer>", 1, "List a customer's access rules", func(flagSet) func(context.Context, *adminEnv, []string) error {
 		return func(ctx context.Context, e *adminEnv, a []string) error {
 			if err := checks(checkCustomerID(a[0])); err != nil {
 				return err
@@ -96,7 +101,7 @@ var adminCmds = []adminCmd{
 			return list(ctx, e, func(c *client.Client, ctx context.Context) ([]client.Rule, error) { return c.Rules(ctx, a[0]) }, ruleTable)
 		}
 	}},
-	{"rules grant", "<customer> <role> <actions: read,write,delete> [--path prefix]", 3, func(fs *flag.FlagSet) func(context.Context, *adminEnv, []string) error {
+	{"rules grant", "<customer> <role> <actions: read,write,delete>", 3, "Grant a role actions under a path (or replace its actions there)", func(fs flagSet) func(context.Context, *adminEnv, []string) error {
 		path := fs.String("path", "", "the path prefix: a folder (a/b/) or a file; none for the whole customer")
 		return func(ctx context.Context, e *adminEnv, a []string) error {
 			actions := splitList(a[2])
@@ -108,7 +113,7 @@ var adminCmds = []adminCmd{
 				func(tw io.Writer, r client.Rule) { ruleTable(tw, []client.Rule{r}) })
 		}
 	}},
-	{"rules revoke", "<customer> <role> [--path prefix]", 2, func(fs *flag.FlagSet) func(context.Context, *adminEnv, []string) error {
+	{"rules revoke", "<customer> <role>", 2, "Remove the rule of a role for a path", func(fs flagSet) func(context.Context, *adminEnv, []string) error {
 		path := fs.String("path", "", "the path prefix of the rule; none for the whole customer")
 		return func(ctx context.Context, e *adminEnv, a []string) error {
 			if err := checks(checkCustomerID(a[0]), checkNonEmpty("role", a[1])); err != nil {
@@ -119,7 +124,7 @@ var adminCmds = []adminCmd{
 				fmt.Sprintf("revoked the rule for role %s on %s of customer %s", a[1], pathLabel(*path), a[0]))
 		}
 	}},
-	{"users list", "<customer>", 1, func(*flag.FlagSet) func(context.Context, *adminEnv, []string) error {
+	{"users list", "<customer>", 1, "List a customer's invited users", func(flagSet) func(context.Context, *adminEnv, []string) error {
 		return func(ctx context.Context, e *adminEnv, a []string) error {
 			if err := checks(checkCustomerID(a[0])); err != nil {
 				return err
@@ -127,7 +132,7 @@ var adminCmds = []adminCmd{
 			return list(ctx, e, func(c *client.Client, ctx context.Context) ([]client.User, error) { return c.Users(ctx, a[0]) }, userTable)
 		}
 	}},
-	{"users invite", "<customer> <email> [--roles a,b]", 2, func(fs *flag.FlagSet) func(context.Context, *adminEnv, []string) error {
+	{"users invite", "<customer> <email>", 2, "Invite a user (Cognito mails the temporary password)", func(fs flagSet) func(context.Context, *adminEnv, []string) error {
 		roles := fs.String("roles", "", "comma-separated roles (Cognito groups)")
 		return func(ctx context.Context, e *adminEnv, a []string) error {
 			rs := splitList(*roles)
@@ -138,7 +143,7 @@ var adminCmds = []adminCmd{
 				func(tw io.Writer, u client.User) { userTable(tw, []client.User{u}) })
 		}
 	}},
-	{"users roles", "<customer> <username> <roles: a,b or \"\" for none>", 3, func(*flag.FlagSet) func(context.Context, *adminEnv, []string) error {
+	{"users roles", "<customer> <username> <roles: a,b or \"\" for none>", 3, "Replace a user's roles", func(flagSet) func(context.Context, *adminEnv, []string) error {
 		return func(ctx context.Context, e *adminEnv, a []string) error {
 			rs := splitList(a[2])
 			if err := checks(checkCustomerID(a[0]), checkNonEmpty("username", a[1]), checkRoles(rs)); err != nil {
@@ -148,17 +153,17 @@ var adminCmds = []adminCmd{
 				func(tw io.Writer, u client.User) { userTable(tw, []client.User{u}) })
 		}
 	}},
-	{"users disable", "<customer> <username>", 2, func(*flag.FlagSet) func(context.Context, *adminEnv, []string) error {
+	{"users disable", "<customer> <username>", 2, "Disable a user: they can no longer sign in", func(flagSet) func(context.Context, *adminEnv, []string) error {
 		return func(ctx context.Context, e *adminEnv, a []string) error {
 			return userAction(ctx, e, a, "disabled", (*client.Client).DisableUser)
 		}
 	}},
-	{"users delete", "<customer> <username>", 2, func(*flag.FlagSet) func(context.Context, *adminEnv, []string) error {
+	{"users delete", "<customer> <username>", 2, "Delete a user", func(flagSet) func(context.Context, *adminEnv, []string) error {
 		return func(ctx context.Context, e *adminEnv, a []string) error {
 			return userAction(ctx, e, a, "deleted", (*client.Client).DeleteUser)
 		}
 	}},
-	{"audit", "<customer> [--subject sub] [--path prefix] [--from RFC3339] [--to RFC3339] [--before id] [--limit n]", 1, func(fs *flag.FlagSet) func(context.Context, *adminEnv, []string) error {
+	{"audit", "<customer>", 1, "Read a customer's file-access audit, newest first", func(fs flagSet) func(context.Context, *adminEnv, []string) error {
 		subject := fs.String("subject", "", "only this caller (the token's sub)")
 		path := fs.String("path", "", "only paths starting with this")
 		from := fs.String("from", "", "at or after this time (RFC 3339)")
@@ -183,7 +188,7 @@ var adminCmds = []adminCmd{
 			return list(ctx, e, func(c *client.Client, ctx context.Context) ([]client.AuditEvent, error) { return c.Audit(ctx, a[0], q) }, auditTable)
 		}
 	}},
-	{"events", "<customer>", 1, func(*flag.FlagSet) func(context.Context, *adminEnv, []string) error {
+	{"events", "<customer>", 1, "Read a customer's admin trail: who changed what", func(flagSet) func(context.Context, *adminEnv, []string) error {
 		return func(ctx context.Context, e *adminEnv, a []string) error {
 			if err := checks(checkCustomerID(a[0])); err != nil {
 				return err
@@ -195,67 +200,44 @@ var adminCmds = []adminCmd{
 	}},
 }
 
-func adminUsage() error {
-	var groups []string // "customers list|create|...", in the table's order
-	for i, c := range adminCmds {
-		group, verb, _ := strings.Cut(c.name, " ")
-		if i > 0 && strings.HasPrefix(adminCmds[i-1].name, group+" ") {
-			groups[len(groups)-1] += "|" + verb
-		} else {
-			groups = append(groups, c.name)
+const adminLong = `The admin commands, for members of the Cognito groups platform-admins (everything) and
+customer-admins (their own customer's rules and users, and its trails). Each prints a
+table, or the API's JSON with --json. The input is checked here first, with the API's
+wording; what only the API can check comes back as its message and status.`
+
+// adminCmd is ` + "`signet admin`" + `: a command per entry of adminCmds, under its group.
+func (a *app) adminCmd() *cobra.Command {
+	admin := &cobra.Command{Use: "admin", Short: "Manage customers, access rules and users; read the audit trails", Long: adminLong}
+	groups := map[string]*cobra.Command{}
+	for _, spec := range adminCmds {
+		parent := admin
+		group, verb, ok := strings.Cut(spec.name, " ")
+		if !ok {
+			verb = group
+		} else if parent = groups[group]; parent == nil {
+			parent = &cobra.Command{Use: group, Short: adminGroups[group]}
+			groups[group] = parent
+			admin.AddCommand(parent)
 		}
+		parent.AddCommand(a.adminLeaf(spec, verb))
 	}
-	return fmt.Errorf("usage: signet admin %s [--json] (signet admin <command> -h for its arguments)", strings.Join(groups, " | "))
+	return admin
 }
 
-// admin runs `signet admin <group> [<verb>] args...`.
-func admin(ctx context.Context, args []string, stdout io.Writer) error {
-	var cmd *adminCmd
-	for i := range adminCmds {
-		words := strings.Fields(adminCmds[i].name)
-		if len(args) >= len(words) && strings.Join(args[:len(words)], " ") == adminCmds[i].name {
-			cmd, args = &adminCmds[i], args[len(words):]
-			break
-		}
-	}
-	if cmd == nil {
-		return adminUsage()
-	}
-	usage := strings.Join(strings.Fields("usage: signet admin "+cmd.name+" "+cmd.args), " ") + " [--json]"
-	fs := flag.NewFlagSet("signet admin "+cmd.name, flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	e := &adminEnv{stdout: stdout, connect: connect}
-	fs.BoolVar(&e.json, "json", false, "print the API's JSON")
-	do := cmd.bind(fs)
-	pos, err := parseInterspersed(fs, args)
-	switch {
-	case errors.Is(err, flag.ErrHelp):
-		return errors.New(usage)
-	case err != nil:
-		return fmt.Errorf("signet admin %s: %v (%s)", cmd.name, err, usage)
-	case len(pos) != cmd.nargs:
-		return errors.New(usage)
-	}
-	return do(ctx, e, pos)
+var adminGroups = map[string]string{
+	"customers": "List, create, rename, disable and enable customers",
+	"rules":     "List, grant and revoke access rules",
+	"users":     "List, invite, disable and delete users; set their roles",
 }
 
-// parseInterspersed parses flags anywhere among the arguments (flag stops at the first
-// argument); "--" ends the flags.
-func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
-	var pos []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			return nil, err
-		}
-		rest := fs.Args()
-		if len(rest) == 0 {
-			return pos, nil
-		}
-		if n := len(args) - len(rest); n > 0 && args[n-1] == "--" {
-			return append(pos, rest...), nil
-		}
-		pos, args = append(pos, rest[0]), rest[1:]
-	}
+// adminLeaf is the command of spec.
+func (a *app) adminLeaf(spec adminCmd, verb string) *cobra.Command {
+	e := &adminEnv{stdout: a.out, connect: a.connect}
+	c := &cobra.Command{Use: strings.TrimSpace(verb + " " + spec.args), Short: spec.short, Args: cobra.ExactArgs(spec.nargs)}
+	c.Flags().BoolVar(&e.json, "json", false, "print the API's JSON")
+	do := spec.bind(c.Flags())
+	c.RunE = func(c *cobra.Command, args []string) error { return do(c.Context(), e, args) }
+	return c
 }
 
 // list fetches a list and prints it.
@@ -290,14 +272,9 @@ func act(ctx context.Context, e *adminEnv, do func(*client.Client) error, result
 
 func (e *adminEnv) print(v any, table func(io.Writer)) error {
 	if e.json {
-		b, err := json.MarshalIndent(v, "", "  ")
-		if err != nil {
-			return err
-		}
-		_, err = fmt.Fprintf(e.stdout, "%s\n", b)
-		return err
+		return printJSON(e.stdout, v)
 	}
-	tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
+	tw := newTable(e.stdout)
 	table(tw)
 	return tw.Flush()
 }

@@ -27,7 +27,7 @@ var (
 // reservedRoles are Cognito groups with platform meaning (store.ReservedRoles).
 var reservedRoles = []string{"platform-admins"}
 
-// checks is the failed checks as one line; nil when all passed.
+// checks is the failed checks as one line, a usage error; nil when all passed.
 func checks(errs ...error) error {
 	var msgs []string
 	for _, err := range errs {
@@ -38,7 +38,7 @@ func checks(errs ...error) error {
 	if len(msgs) == 0 {
 		return nil
 	}
-	return errors.New("signet: " + strings.Join(msgs, "; "))
+	return &usageError{"signet: " + strings.Join(msgs, "; ")}
 }
 
 func checkCustomerID(id string) error {
@@ -148,16 +148,21 @@ func clean(s string) string {
 }
 
 // oneLine is the error as the one line the CLI prints. An API refusal is shown with
-// the API's own message, then its status and code.
+// the API's own message, then its status and code; a sign-in needed with what it is.
 func oneLine(err error) error {
 	var ae *client.APIError
-	if err == nil || !errors.As(err, &ae) {
-		if err != nil && strings.ContainsAny(err.Error(), "\r\n") {
-			return &lineError{clean(err.Error()), err}
-		}
-		return err
+	var au *authError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &ae):
+		return &lineError{fmt.Sprintf("signet: %s (%d %s)", clean(ae.Message), ae.Status, clean(ae.Code)), err}
+	case errors.As(err, &au):
+		return &lineError{clean(au.line), err}
+	case strings.ContainsAny(err.Error(), "\r\n"):
+		return &lineError{clean(err.Error()), err}
 	}
-	return &lineError{fmt.Sprintf("signet: %s (%d %s)", clean(ae.Message), ae.Status, clean(ae.Code)), err}
+	return err
 }
 
 // lineError is an error printed as line; errors.Is and As still see the cause.

@@ -19,7 +19,14 @@ func useTLSClient(t *testing.T, api *standIn) {
 	t.Cleanup(func() { httpClient = nil })
 }
 
+// readConfig is the profile "default" of the configuration file at path, which must
+// be 0600 and of the profiles shape.
 func readConfig(t *testing.T, path string) config {
+	t.Helper()
+	return readFile(t, path).Profiles[defaultProfile]
+}
+
+func readFile(t *testing.T, path string) configFile {
 	t.Helper()
 	st, err := os.Stat(path)
 	if err != nil {
@@ -29,11 +36,11 @@ func readConfig(t *testing.T, path string) config {
 		t.Errorf("%s has mode %v, want 0600", path, st.Mode().Perm())
 	}
 	b, _ := os.ReadFile(path)
-	var c config
-	if err := json.Unmarshal(b, &c); err != nil {
-		t.Fatal(err)
+	var f configFile
+	if err := json.Unmarshal(b, &f); err != nil || f.Profiles == nil {
+		t.Fatalf("%s: %v %s", path, err, b)
 	}
-	return c
+	return f
 }
 
 func writeFile(t *testing.T, path, content string) string {
@@ -128,9 +135,7 @@ func TestConfigureFromFlags(t *testing.T) {
 	}
 	// Without SIGNET_ID_TOKEN the cached tokens are used: none, so sign in first.
 	t.Setenv("SIGNET_ID_TOKEN", "")
-	if err := run(context.Background(), []string{"ls"}, io.Discard); err == nil || !strings.Contains(err.Error(), "sign in first") {
-		t.Errorf("no tokens: %v", err)
-	}
+	signet(t, "ls").failed(t, ExitAuth, "signet: not signed in; run `signet login`")
 
 	// A damaged file is reported, with what to do.
 	writeFile(t, path, `{"apiUrl": `)
@@ -173,11 +178,15 @@ func TestConfigureRefuses(t *testing.T) {
 		args []string
 		line string
 	}{
-		{[]string{"configure"}, configureUsage},
-		{[]string{"configure", "extra"}, configureUsage},
-		{[]string{"configure", "-h"}, configureUsage},
-		{[]string{"configure", "--region", "x"}, "signet configure: flag provided but not defined: -region (" + configureUsage + ")"},
-		{[]string{"configure", "--stack", "Signet", "--api-url", "https://x"}, "signet configure: --stack chooses a stack of --outputs; give --outputs too"},
+		{[]string{"configure"}, "signet configure: give --outputs FILE, --local, or --api-url, --auth-domain and --client-id (usage: signet configure [flags])"},
+		{[]string{"configure", "extra"}, `signet configure: unknown command "extra" for "signet configure" (usage: signet configure [flags])`},
+		{[]string{"configure", "--region", "x"}, "signet configure: unknown flag: --region (usage: signet configure [flags])"},
+		{[]string{"configure", "-outputs", "x"}, "signet configure: flags take two dashes: --outputs, not -outputs (usage: signet configure [flags])"},
+		{[]string{"configure", "--stack", "Signet", "--api-url", "https://x"},
+			"signet configure: --stack chooses a stack of --outputs; give --outputs too (usage: signet configure [flags])"},
+		{[]string{"configure", "--local", "--outputs", "x"},
+			"signet configure: --local reads the local stack's outputs; do not give --outputs too (usage: signet configure [flags])"},
+		{[]string{"configure", "--dir", "x"}, "signet configure: --dir is the local stack's folder; give --local too (usage: signet configure [flags])"},
 		{[]string{"configure", "--api-url", "https://api.example.com"}, "signet configure: give --auth-domain; give --client-id"},
 		{with("--api-url", "http://api.example.com/v1"),
 			`signet configure: api url "http://api.example.com/v1" must be an https URL such as https://files.example.com/api/`},

@@ -183,8 +183,8 @@ func NewSecureBucket(scope constructs.Construct, id string, props *SecureBucketP
 			AllowedOrigins: &props.CorsAllowedOrigins,
 			AllowedMethods: &[]awss3.HttpMethods{awss3.HttpMethods_GET, awss3.HttpMethods_HEAD, awss3.HttpMethods_PUT, awss3.HttpMethods_POST},
 			// Exactly the headers a presigned PUT signs, and nothing else.
-			AllowedHeaders: jsii.Strings("content-type", "content-length", "content-md5", "x-amz-checksum-sha256", "x-amz-sdk-checksum-algorithm", "x-amz-server-side-encryption", "x-amz-server-side-encryption-aws-kms-key-id"),
-			ExposedHeaders: jsii.Strings("etag", "x-amz-version-id", "x-amz-checksum-sha256"),
+			AllowedHeaders: jsii.Strings("content-type", "content-length", "content-md5", "x-amz-checksum-sha256", "x-amz-checksum-crc64nvme", "x-amz-sdk-checksum-algorithm", "x-amz-server-side-encryption", "x-amz-server-side-encryption-aws-kms-key-id"),
+			ExposedHeaders: jsii.Strings("etag", "x-amz-version-id", "x-amz-checksum-sha256", "x-amz-checksum-crc64nvme"),
 			MaxAge:         maxAge.ToSeconds(nil),
 		}}
 	}

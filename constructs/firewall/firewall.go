@@ -116,6 +116,34 @@ func ValidateWebAclProps(props *WebAclProps) error {
 	return c.Err()
 }
 
+// The core rule set's body size rule blocks bodies over 8 KB (AWS WAF Developer
+// Guide, "Core rule set (CRS) managed rule group"). Completing a multipart upload
+// lists every part (up to 10,000, about 1 MB), so Signet counts that rule and blocks
+// on its label itself, except for that one route, whose handler caps the body at
+// 2 MiB.
+const (
+	coreRuleSet           = "AWSManagedRulesCommonRuleSet"
+	bodySizeRuleName      = "SizeRestrictions_BODY"
+	bodySizeLabel         = "awswaf:managed:aws:core-rule-set:SizeRestrictions_Body"
+	MultipartCompletePath = "/api/uploads/multipart/complete"
+)
+
+// bodySizeRule matches a request the core rule set labelled as too large, unless it
+// completes a multipart upload.
+func bodySizeRule() *awswafv2.CfnWebACL_StatementProperty {
+	label := &awswafv2.CfnWebACL_StatementProperty{LabelMatchStatement: &awswafv2.CfnWebACL_LabelMatchStatementProperty{
+		Scope: jsii.String("LABEL"), Key: jsii.String(bodySizeLabel),
+	}}
+	complete := &awswafv2.CfnWebACL_StatementProperty{ByteMatchStatement: &awswafv2.CfnWebACL_ByteMatchStatementProperty{
+		FieldToMatch:         &awswafv2.CfnWebACL_FieldToMatchProperty{UriPath: map[string]any{}},
+		PositionalConstraint: jsii.String("EXACTLY"),
+		SearchString:         jsii.String(MultipartCompletePath),
+		TextTransformations:  &[]any{&awswafv2.CfnWebACL_TextTransformationProperty{Priority: jsii.Number(0), Type: jsii.String("NONE")}},
+	}}
+	notComplete := &awswafv2.CfnWebACL_StatementProperty{NotStatement: &awswafv2.CfnWebACL_NotStatementProperty{Statement: complete}}
+	return &awswafv2.CfnWebACL_StatementProperty{AndStatement: &awswafv2.CfnWebACL_AndStatementProperty{Statements: &[]any{label, notComplete}}}
+}
+
 // notHeader matches a request whose header h.Name equals none of h.Values (exactly,
 // no transformation).
 func notHeader(h *RequiredHeader) *awswafv2.CfnWebACL_StatementProperty {
@@ -188,11 +216,17 @@ func NewWebAcl(scope constructs.Construct, id string, props *WebAclProps) *WebAc
 		rules = append(rules, r)
 	}
 	managed := func(name string) {
-		add(name, &awswafv2.CfnWebACL_StatementProperty{
-			ManagedRuleGroupStatement: &awswafv2.CfnWebACL_ManagedRuleGroupStatementProperty{
-				VendorName: jsii.String("AWS"), Name: jsii.String(name),
-			},
-		}, false)
+		group := &awswafv2.CfnWebACL_ManagedRuleGroupStatementProperty{VendorName: jsii.String("AWS"), Name: jsii.String(name)}
+		if name == coreRuleSet {
+			// Counted here, enforced by bodySizeRule below with one exception.
+			group.RuleActionOverrides = &[]any{&awswafv2.CfnWebACL_RuleActionOverrideProperty{
+				Name: jsii.String(bodySizeRuleName), ActionToUse: &awswafv2.CfnWebACL_RuleActionProperty{Count: &awswafv2.CfnWebACL_CountActionProperty{}},
+			}}
+		}
+		add(name, &awswafv2.CfnWebACL_StatementProperty{ManagedRuleGroupStatement: group}, false)
+		if name == coreRuleSet {
+			add("BodySizeExceptMultipartComplete", bodySizeRule(), true)
+		}
 	}
 	if h := props.RequiredHeader; h != nil {
 		add("RequireOriginHeader", notHeader(h), true)

@@ -4,8 +4,10 @@
 package main
 
 import (
+	"fmt"
 	"log/slog"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -49,8 +51,33 @@ func wire(cfg aws.Config, logger *slog.Logger) (*api.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &api.Handler{Store: st, Keys: keys, Uploads: uploads, Logger: logger,
-		Config: api.Config{CookieDomain: os.Getenv("SIGNET_COOKIE_DOMAIN"), BehindEdge: os.Getenv("SIGNET_BEHIND_EDGE") == "true", AllowedOrigins: origins(os.Getenv("SIGNET_CORS_ORIGINS"))}}, nil
+	c, err := config()
+	if err != nil {
+		return nil, err
+	}
+	return &api.Handler{Store: st, Keys: keys, Uploads: uploads, Logger: logger, Config: c}, nil
+}
+
+// config is the handler's configuration from the environment. A malformed value
+// fails the cold start rather than fall back to a default nobody chose.
+func config() (api.Config, error) {
+	c := api.Config{CookieDomain: os.Getenv("SIGNET_COOKIE_DOMAIN"), BehindEdge: os.Getenv("SIGNET_BEHIND_EDGE") == "true",
+		AllowedOrigins: origins(os.Getenv("SIGNET_CORS_ORIGINS"))}
+	if v := os.Getenv("SIGNET_MAX_UPLOAD_BYTES"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 1 || n > presign.MaxObjectSize || strconv.FormatInt(n, 10) != v {
+			return c, fmt.Errorf("SIGNET_MAX_UPLOAD_BYTES=%q: want a whole number of bytes from 1 to %d (5 TiB)", v, int64(presign.MaxObjectSize))
+		}
+		c.MaxUploadBytes = n
+	}
+	switch v := os.Getenv("SIGNET_ALLOW_S3_DOWNLOADS"); v {
+	case "", "false":
+	case "true":
+		c.AllowS3Downloads = true
+	default:
+		return c, fmt.Errorf("SIGNET_ALLOW_S3_DOWNLOADS=%q: want true or false", v)
+	}
+	return c, nil
 }
 
 // origins splits the comma-separated SIGNET_CORS_ORIGINS.

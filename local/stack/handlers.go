@@ -40,7 +40,13 @@ func (s *Stack) apiHandler(db *database, signer *signing.Signer, logger *slog.Lo
 		{Method: http.MethodPost, Resource: "/api/downloads", Handler: signerAPI.Handle},
 		{Method: http.MethodPost, Resource: "/api/uploads", Handler: signerAPI.Handle},
 		{Method: http.MethodPost, Resource: "/api/uploads/complete", Handler: signerAPI.Handle},
+		{Method: http.MethodPost, Resource: "/api/uploads/multipart", Handler: signerAPI.Handle},
+		{Method: http.MethodPost, Resource: "/api/uploads/multipart/parts", Handler: signerAPI.Handle},
+		{Method: http.MethodGet, Resource: "/api/uploads/multipart/parts", Handler: signerAPI.Handle},
+		{Method: http.MethodPost, Resource: "/api/uploads/multipart/complete", Handler: signerAPI.Handle},
+		{Method: http.MethodPost, Resource: "/api/uploads/multipart/abort", Handler: signerAPI.Handle},
 		{Method: http.MethodGet, Resource: "/api/files", Handler: signerAPI.Handle},
+		{Method: http.MethodDelete, Resource: "/api/files", Handler: signerAPI.Handle},
 		{Method: "ANY", Resource: "/api/admin/{proxy+}", Handler: adminAPI.Handle},
 	}
 	gw, err := gateway.New(gateway.Config{Issuer: s.AuthURL, ClientIDs: []string{ClientID}, HTTPClient: s.HTTPClient, Routes: routes, Logger: logger})

@@ -114,4 +114,3 @@ func (s *Stack) SignIn(ctx context.Context, email, password string) (*client.Tok
 		return nil
 	})
 }
-

@@ -38,7 +38,7 @@ func TestCustomResourceAppliesOnceAndKeepsDataOnDelete(t *testing.T) {
 	sum, _ := migrate.Checksum()
 	props := map[string]any{"SecretArn": "arn:secret", "Host": "127.0.0.1", "Port": strconv.Itoa(cluster.Port), "Database": db, "Checksum": sum}
 	id, data, err := r.Handle(ctx, cfn.Event{RequestType: cfn.RequestCreate, ResourceProperties: props})
-	if err != nil || id != migrate.PhysicalID || data["Applied"] != "1,2,3,4" /* every embedded migration */ {
+	if err != nil || id != migrate.PhysicalID || data["Applied"] != "1,2,3,4,5" /* every embedded migration */ {
 		t.Fatalf("%s %v %v", id, data, err)
 	}
 	_, data, err = r.Handle(ctx, cfn.Event{RequestType: cfn.RequestUpdate, PhysicalResourceID: id, ResourceProperties: props})
