@@ -24,6 +24,7 @@ func TestEndToEnd(t *testing.T) {
 	// Onboarding: a customer, a rule and a user, with the admin verbs.
 	admin.mustRun("admin", "customers", "create", "initech", "Initech", "customers/initech")
 	admin.mustRun("admin", "rules", "grant", "initech", "staff", "read,write")
+	admin.mustRun("admin", "rules", "grant", "initech", "staff", "read,write,delete", "--path", "reports/") // the longest prefix wins
 	admin.mustRun("admin", "users", "invite", "initech", "peter@initech.example", "--roles", "staff")
 	invitesMu.Lock()
 	password := invites["peter@initech.example"]
@@ -90,6 +91,10 @@ func accountVerbs(t *testing.T, peter *user) {
 	var me map[string]any
 	if err := json.Unmarshal([]byte(peter.mustRun("whoami", "--json")), &me); err != nil || !strings.Contains(fmt.Sprint(me), "initech") {
 		t.Errorf("whoami: %v %v", me, err)
+	}
+	// Delete is granted under reports/ only (the longest matching rule decides).
+	if _, _, code := peter.run("rm", "q3-elsewhere.txt"); code != 4 {
+		t.Errorf("rm outside the delete rule: exit %d, want 4", code)
 	}
 	peter.mustRun("rm", "reports/notes.txt")
 	if _, _, code := peter.run("download", "reports/notes.txt", filepath.Join(t.TempDir(), "n")); code != 4 {

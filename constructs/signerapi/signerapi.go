@@ -626,8 +626,8 @@ func (a *SignerApi) addLinkErrorPage(page string) {
 			ResponseParameters: &map[string]*bool{"method.response.header.Content-Type": jsii.Bool(true), "method.response.header.Cache-Control": jsii.Bool(true)},
 		}},
 	})
-	const page = "a static error page (mock integration) that CloudFront fetches without a token; it reads and returns nothing else"
-	nag.Suppress(method, false, nag.Rule{ID: "AwsSolutions-APIG4", Reason: page}, nag.Rule{ID: "AwsSolutions-COG4", Reason: page})
+	const why = "a static error page (mock integration) that CloudFront fetches without a token; it reads and returns nothing else"
+	nag.Suppress(method, false, nag.Rule{ID: "AwsSolutions-APIG4", Reason: why}, nag.Rule{ID: "AwsSolutions-COG4", Reason: why})
 }
 
 // suppressInvokePermissions accepts CT.LAMBDA.PR.2 on the permissions
