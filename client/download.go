@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -130,6 +131,9 @@ type partialRecord struct {
 	// ChunkSize and Done: for ranged GETs, the chunk size and the chunks written.
 	ChunkSize int64 `json:"chunkSize,omitempty"`
 	Done      []int `json:"done,omitempty"`
+	// ChunkCRCs are the CRC64NVME of the chunks written, by chunk index, so the whole
+	// file's checksum is combined from them instead of reading the file again.
+	ChunkCRCs map[int]uint64 `json:"chunkCrcs,omitempty"`
 }
 
 func loadRecord(name string) *partialRecord {
@@ -331,12 +335,17 @@ func (c *Client) getRanges(ctx context.Context, src *source, part, record string
 	}
 	fetch := func(i int) error {
 		start := int64(i) * chunk
-		if err := src.fetchRange(ctx, f, start, min(start+chunk, size)-1, p); err != nil {
+		crc, err := src.fetchRange(ctx, f, start, min(start+chunk, size)-1, p)
+		if err != nil {
 			return err
 		}
 		mu.Lock()
 		defer mu.Unlock()
 		rec.Done = append(rec.Done, i)
+		if rec.ChunkCRCs == nil {
+			rec.ChunkCRCs = map[int]uint64{}
+		}
+		rec.ChunkCRCs[i] = crc
 		if rec.ETag == "" {
 			return nil // no ETag to resume against: nothing worth recording
 		}
@@ -358,15 +367,48 @@ func (c *Client) getRanges(ctx context.Context, src *source, part, record string
 	if err := g.Wait(); err != nil || ctx.Err() != nil {
 		return 0, ctxOr(ctx, err)
 	}
-	v := newVerifier(src.ans)
-	if _, err := io.Copy(v, io.NewSectionReader(f, 0, size)); err != nil {
-		return 0, err
-	}
-	if err := v.check(src.path, size); err != nil {
+	if err := verifyRanges(src, f, rec, count, chunk, size); err != nil {
 		return 0, err
 	}
 	return size, f.Sync()
 }
+
+// verifyRanges checks the written file against the stored checksum. For a CRC64NVME
+// whose every chunk's CRC was computed while it was written, the whole file's CRC is
+// combined from them (no second read of the file); otherwise the file is read again.
+func verifyRanges(src *source, f *os.File, rec *partialRecord, count int, chunk, size int64) error {
+	v := newVerifier(src.ans)
+	if v.algo == "CRC64NVME" && len(rec.ChunkCRCs) == count {
+		var total uint64
+		for i := range count {
+			crc, ok := rec.ChunkCRCs[i]
+			if !ok {
+				break
+			}
+			if i == 0 {
+				total = crc
+				continue
+			}
+			total = checksum.Combine(total, crc, min(chunk, size-int64(i)*chunk))
+		}
+		v.h = fixedSum(total)
+		return v.check(src.path, size)
+	}
+	if _, err := io.Copy(v, io.NewSectionReader(f, 0, size)); err != nil {
+		return err
+	}
+	return v.check(src.path, size)
+}
+
+// fixedSum is a hash.Hash64 whose sum is already known.
+type fixedSum uint64
+
+func (s fixedSum) Write(b []byte) (int, error) { return len(b), nil }
+func (s fixedSum) Sum(b []byte) []byte         { return binary.BigEndian.AppendUint64(b, uint64(s)) }
+func (s fixedSum) Reset()                      {}
+func (s fixedSum) Size() int                   { return 8 }
+func (s fixedSum) BlockSize() int              { return 1 }
+func (s fixedSum) Sum64() uint64               { return uint64(s) }
 
 // ctxOr returns ctx's error once ctx has ended, else err.
 func ctxOr(ctx context.Context, err error) error {
@@ -537,9 +579,12 @@ func (s *source) stream(ctx context.Context, w io.Writer, written *int64, reset 
 
 // fetchRange writes bytes start..end (inclusive) of the file into f at their offset,
 // resuming a cut from where it stopped.
-func (s *source) fetchRange(ctx context.Context, f io.WriterAt, start, end int64, p *progress) error {
+// fetchRange writes bytes start..end (inclusive) at their offset in f and returns
+// their CRC64NVME, computed as they are written.
+func (s *source) fetchRange(ctx context.Context, f io.WriterAt, start, end int64, p *progress) (uint64, error) {
 	pos := start
-	return s.c.retry(ctx, true, func(int) error {
+	var crc uint64
+	err := s.c.retry(ctx, true, func(int) error {
 		resp, err := s.get(ctx, fmt.Sprintf("bytes=%d-%d", pos, end))
 		if err != nil {
 			return err
@@ -559,7 +604,9 @@ func (s *source) fetchRange(ctx context.Context, f io.WriterAt, start, end int64
 			return storageError("download", resp)
 		}
 		want := end + 1 - pos
-		cw := &countingWriter{w: io.NewOffsetWriter(f, pos), n: &pos, p: p}
+		// The CRC follows the bytes written: a retry goes on from pos, after them.
+		hashed := writerFunc(func(b []byte) (int, error) { crc = checksum.Update(crc, b); return len(b), nil })
+		cw := &countingWriter{w: io.MultiWriter(io.NewOffsetWriter(f, pos), hashed), n: &pos, p: p}
 		if _, err := io.Copy(cw, io.LimitReader(resp.Body, want)); err != nil {
 			if cw.err != nil {
 				return fmt.Errorf("signet: download %s: write: %w", s.path, cw.err)
@@ -571,6 +618,7 @@ func (s *source) fetchRange(ctx context.Context, f io.WriterAt, start, end int64
 		}
 		return nil
 	})
+	return crc, err
 }
 
 // verifier hashes a download with the checksum the API stored.

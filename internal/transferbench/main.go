@@ -18,6 +18,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/signet-cdk/signet/internal/s3test"
@@ -51,7 +52,7 @@ func run(size int64, rounds int) error {
 	}
 	defer os.RemoveAll(work)
 	ctx := context.Background()
-	s, err := stack.Start(ctx, stack.Options{EdgeAddr: "127.0.0.1:0", AuthAddr: "127.0.0.1:0", OutputsDir: filepath.Join(work, "local"), Dir: filepath.Join(work, "state")})
+	s, err := stack.Start(ctx, stack.Options{EdgeAddr: "127.0.0.1:0", AuthAddr: "127.0.0.1:0", OutputsDir: filepath.Join(work, "local")})
 	if err != nil {
 		return err
 	}
@@ -157,7 +158,15 @@ func signetTool(ctx context.Context, s *stack.Stack, work string) (tool, error) 
 
 // rcloneTool is rclone with its defaults against the same server and bucket.
 func rcloneTool(srv *s3test.Server) tool {
-	env := append(os.Environ(), "RCLONE_CONFIG_BENCH_TYPE=s3", "RCLONE_CONFIG_BENCH_PROVIDER=Other",
+	// The server is plain HTTP on loopback: a CA bundle from the environment would only
+	// make rclone's AWS SDK fail to build its transport.
+	var base []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "AWS_CA_BUNDLE=") {
+			base = append(base, kv)
+		}
+	}
+	env := append(base, "RCLONE_CONFIG_BENCH_TYPE=s3", "RCLONE_CONFIG_BENCH_PROVIDER=Other",
 		"RCLONE_CONFIG_BENCH_ENDPOINT="+srv.Endpoint, "RCLONE_CONFIG_BENCH_ACCESS_KEY_ID="+s3test.AccessKey,
 		"RCLONE_CONFIG_BENCH_SECRET_ACCESS_KEY="+s3test.SecretKey, "RCLONE_CONFIG_BENCH_FORCE_PATH_STYLE=true",
 		"RCLONE_CONFIG_BENCH_REGION=us-east-1", "RCLONE_CONFIG=/dev/null")
