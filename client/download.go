@@ -335,10 +335,12 @@ func (c *Client) getRanges(ctx context.Context, src *source, part, record string
 	}
 	fetch := func(i int) error {
 		start := int64(i) * chunk
-		crc, err := src.fetchRange(ctx, f, start, min(start+chunk, size)-1, p)
+		end := min(start+chunk, size)
+		crc, err := src.fetchRange(ctx, f, start, end-1, p)
 		if err != nil {
 			return err
 		}
+		startWriteback(f, start, end-start)
 		mu.Lock()
 		defer mu.Unlock()
 		rec.Done = append(rec.Done, i)
