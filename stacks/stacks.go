@@ -16,6 +16,7 @@ import (
 
 	"github.com/signet-cdk/signet/constructs/edge"
 	"github.com/signet-cdk/signet/constructs/firewall"
+	"github.com/signet-cdk/signet/constructs/monitoring"
 	"github.com/signet-cdk/signet/constructs/signet"
 )
 
@@ -45,6 +46,15 @@ type Deployment struct {
 	Main      *MainStack
 	// FirewallManager is set with signet:firewallManager.
 	FirewallManager *FirewallManagerStack
+	// EdgeMonitoring holds the CloudFront and edge-WAF alarms (their metrics exist only
+	// in us-east-1) when the main stack is elsewhere; nil otherwise.
+	EdgeMonitoring *EdgeMonitoringStack
+}
+
+// EdgeMonitoringStack is the us-east-1 stack of the CloudFront and edge-WAF alarms.
+type EdgeMonitoringStack struct {
+	awscdk.Stack
+	Monitoring *monitoring.EdgeMonitoring
 }
 
 // Stacks lists the deployment's stacks, edge first.
@@ -56,6 +66,9 @@ func (d *Deployment) Stacks() []awscdk.Stack {
 	out = append(out, d.Main.Stack)
 	if d.FirewallManager != nil {
 		out = append(out, d.FirewallManager.Stack)
+	}
+	if d.EdgeMonitoring != nil {
+		out = append(out, d.EdgeMonitoring.Stack)
 	}
 	return out
 }
@@ -91,7 +104,29 @@ func NewSignet(app constructs.Construct, cfg Config) *Deployment {
 	if cfg.FirewallManager {
 		d.FirewallManager = newFirewallManagerStack(app, cfg)
 	}
+	if split && cfg.Monitoring {
+		d.EdgeMonitoring = newEdgeMonitoringStack(app, cfg, d.Main.Signet, e)
+	}
 	return d
+}
+
+// newEdgeMonitoringStack adds "<StackName>-EdgeMonitoring" in us-east-1: the
+// distribution's 5xx-rate alarm and the edge web ACL's blocked-request alarm, on a
+// topic of its own. It reads the distribution id from the main stack by a CDK
+// cross-region reference, so it deploys after the main stack.
+func newEdgeMonitoringStack(app constructs.Construct, cfg Config, s *signet.Signet, e *edge.Edge) *EdgeMonitoringStack {
+	st := awscdk.NewStack(app, jsii.String(cfg.StackName+"-EdgeMonitoring"), &awscdk.StackProps{
+		Env: cfg.env(EdgeRegion), CrossRegionReferences: jsii.Bool(true),
+		Description: jsii.String("Signet edge monitoring: CloudFront and edge WAF alarms (us-east-1, where their metrics are)"),
+	})
+	p := &monitoring.EdgeMonitoringProps{DistributionId: s.Cdn.Distribution.DistributionId(), RemovalPolicy: cfg.removal()}
+	if e != nil {
+		p.WebAclArn = e.WebAclArn
+	}
+	if cfg.AlarmEmail != "" {
+		p.AlarmEmail = jsii.String(cfg.AlarmEmail)
+	}
+	return &EdgeMonitoringStack{Stack: st, Monitoring: monitoring.NewEdgeMonitoring(st, "EdgeMonitoring", p)}
 }
 
 // outputs are what a client needs from the stack (`signet configure` reads them from

@@ -450,3 +450,34 @@ func apiFunction(t *testing.T, tmpl map[string]any, prefix string) (string, map[
 	t.Fatalf("no function %s*", prefix)
 	return "", nil
 }
+
+// In the split layout the CloudFront and edge-WAF alarms live in a third stack in
+// us-east-1 (their metrics exist only there), reading the distribution id from the
+// main stack; a single us-east-1 stack holds them itself.
+func TestEdgeAlarmsWhereTheirMetricsAre(t *testing.T) {
+	em := split.dep.EdgeMonitoring
+	if em == nil || *em.Region() != "us-east-1" {
+		t.Fatalf("edge monitoring stack %v", em)
+	}
+	tmpl := toMap(assertions.Template_FromStack(em.Stack, nil))
+	alarms := resources(tmpl, "AWS::CloudWatch::Alarm")
+	if len(alarms) != 2 {
+		t.Fatalf("edge alarms %v", keys(alarms))
+	}
+	body := js(alarms)
+	if !strings.Contains(body, `"Fn::GetStackOutput"`) || !strings.Contains(body, `"StackName":"Signet"`) || !strings.Contains(body, "5xxErrorRate") || !strings.Contains(body, "BlockedRequests") {
+		t.Errorf("edge alarms: %s", body)
+	}
+	for _, a := range resources(split.mainJSON, "AWS::CloudWatch::Alarm") {
+		if strings.Contains(js(a), "AWS/CloudFront") {
+			t.Errorf("a CloudFront alarm in the eu-west-1 stack: %s", js(a))
+		}
+	}
+	var cloudFront bool
+	for _, a := range resources(single.mainJSON, "AWS::CloudWatch::Alarm") {
+		cloudFront = cloudFront || strings.Contains(js(a), "5xxErrorRate")
+	}
+	if single.dep.EdgeMonitoring != nil || !cloudFront {
+		t.Errorf("single us-east-1 stack: own edge monitoring stack %v, CloudFront alarm %v", single.dep.EdgeMonitoring != nil, cloudFront)
+	}
+}
