@@ -11,6 +11,10 @@
 // reloads, so a rotation (a new active key) needs no redeploy of the signer. If a
 // reload fails, the last good material keeps serving until MaxStale, so an SSM blip
 // never turns into an outage; after that Get returns the error.
+//
+// Material.KeyModifiedAt is the active private-key parameter's LastModifiedDate (which
+// GetParametersByPath returns with each parameter), so the key's age can be reported
+// (Config.OnLoad) and alarmed on.
 package keysource
 
 import (
@@ -42,8 +46,21 @@ type Material struct {
 	// Domain is the CloudFront domain signed URLs point at.
 	Domain string
 	// KeyName is the active key's name (the last segment of its parameter).
-	KeyName  string
+	KeyName string
+	// KeyModifiedAt is when the active private-key parameter was last written (its
+	// LastModifiedDate): the key's age. Zero when SSM did not say.
+	KeyModifiedAt time.Time
+	// LoadedAt is when this material was read from SSM.
 	LoadedAt time.Time
+}
+
+// KeyAge is how old the active key was at now; 0 when KeyModifiedAt is unknown or
+// after now (clock skew).
+func (m *Material) KeyAge(now time.Time) time.Duration {
+	if m.KeyModifiedAt.IsZero() || now.Before(m.KeyModifiedAt) {
+		return 0
+	}
+	return now.Sub(m.KeyModifiedAt)
 }
 
 // Source caches Material. Safe for concurrent use.
@@ -55,6 +72,7 @@ type Source struct {
 	opts     []signing.Option
 	log      *slog.Logger
 	now      func() time.Time
+	onLoad   func(*Material)
 
 	mu      sync.Mutex
 	current *Material
@@ -72,6 +90,11 @@ type Config struct {
 	SignerOptions []signing.Option
 	Logger        *slog.Logger
 	Now           func() time.Time
+	// OnLoad, when set, is called with each material loaded from SSM (the first Get,
+	// and each reload after TTL that succeeds; not when stale material is served), to
+	// report the key's age for example. It runs under the Source's lock, before Get
+	// returns: keep it quick, and do not call Get from it.
+	OnLoad func(*Material)
 }
 
 // New returns a Source; nothing is loaded until the first Get.
@@ -79,7 +102,8 @@ func New(client SSM, cfg Config) (*Source, error) {
 	if !strings.HasPrefix(cfg.Prefix, "/") || strings.HasSuffix(cfg.Prefix, "/") {
 		return nil, fmt.Errorf("keysource: prefix %q must start with \"/\" and not end with one", cfg.Prefix)
 	}
-	s := &Source{ssm: client, prefix: cfg.Prefix, ttl: cfg.TTL, maxStale: cfg.MaxStale, opts: cfg.SignerOptions, log: cfg.Logger, now: cfg.Now}
+	s := &Source{ssm: client, prefix: cfg.Prefix, ttl: cfg.TTL, maxStale: cfg.MaxStale, opts: cfg.SignerOptions, log: cfg.Logger, now: cfg.Now,
+		onLoad: cfg.OnLoad}
 	if s.ttl <= 0 {
 		s.ttl = 5 * time.Minute
 	}
@@ -115,11 +139,15 @@ func (s *Source) Get(ctx context.Context) (*Material, error) {
 		s.log.Info("signing key loaded", "keyPairId", m.Signer.KeyPairID(), "keyName", m.KeyName, "algorithm", string(m.Signer.Algorithm()))
 	}
 	s.current = m
+	if s.onLoad != nil {
+		s.onLoad(m)
+	}
 	return m, nil
 }
 
 func (s *Source) load(ctx context.Context, now time.Time) (*Material, error) {
 	values := map[string]string{}
+	modified := map[string]time.Time{}
 	var token *string
 	for {
 		out, err := s.ssm.GetParametersByPath(ctx, &ssm.GetParametersByPathInput{
@@ -130,6 +158,7 @@ func (s *Source) load(ctx context.Context, now time.Time) (*Material, error) {
 		}
 		for _, p := range out.Parameters {
 			values[aws.ToString(p.Name)] = aws.ToString(p.Value)
+			modified[aws.ToString(p.Name)] = aws.ToTime(p.LastModifiedDate)
 		}
 		if out.NextToken == nil || *out.NextToken == "" {
 			break
@@ -167,5 +196,6 @@ func (s *Source) load(ctx context.Context, now time.Time) (*Material, error) {
 		// The error names the key problem, never the key.
 		return nil, fmt.Errorf("active key %s: %w", keyParam, err)
 	}
-	return &Material{Signer: signer, Domain: domain, KeyName: keyParam[strings.LastIndex(keyParam, "/")+1:], LoadedAt: now}, nil
+	return &Material{Signer: signer, Domain: domain, KeyName: keyParam[strings.LastIndex(keyParam, "/")+1:], KeyModifiedAt: modified[keyParam],
+		LoadedAt: now}, nil
 }

@@ -59,6 +59,10 @@ var s3Calls = map[string]func(ctx context.Context, p *presign.Presigner) error{
 		return p.AbortMultipart(ctx, "acme/x.bin", "upload-id")
 	},
 	"Delete": func(ctx context.Context, p *presign.Presigner) error { return p.Delete(ctx, "acme/x.txt") },
+	"ScanStatus": func(ctx context.Context, p *presign.Presigner) error {
+		_, err := p.ScanStatus(ctx, "acme/x.txt")
+		return err
+	},
 }
 
 // checkUnavailable runs every S3 call but those in skip, in parallel, with ctx's
@@ -182,4 +186,9 @@ func TestRefusalIsNotUnavailable(t *testing.T) {
 	if strings.Contains(err.Error(), "wrong-") {
 		t.Errorf("message carries the secret: %v", err)
 	}
+	_, err = p.ScanStatus(context.Background(), "acme/x.txt")
+	if err == nil || errors.Is(err, presign.ErrUnavailable) || errors.Is(err, presign.ErrNotFound) {
+		t.Fatalf("wrong secret, ScanStatus: %v", err)
+	}
+	checkMessage(t, err)
 }

@@ -6,9 +6,10 @@
 // SHA-256 checksum, and the SSE-KMS fields), GET, and multipart uploads checksummed
 // with CRC-64/NVME (create, list, complete and abort as API calls, one presigned URL
 // per part with its length and checksum signed; see multipart.go). Head reports what
-// arrived; Delete removes an object.
+// arrived; ScanStatus reads the malware scan result GuardDuty tagged an object with
+// (scan.go); Delete removes an object.
 //
-// Calls that reach S3 (Head, Exists, Delete, the multipart calls) last no longer than ctx
+// Calls that reach S3 (Head, Exists, ScanStatus, Delete, the multipart calls) last no longer than ctx
 // allows, the SDK's retries included; when S3 cannot be reached, times out, fails
 // (5xx) or throttles, their error wraps ErrUnavailable. No error message carries a
 // URL's query (where a signature, credential or token would be) or credentials.
