@@ -24,6 +24,10 @@
 // 409, 413, 415 for the caller's mistakes, 503 with Retry-After when a dependency
 // (Aurora, SSM, S3) fails or the request's time budget runs out, 500 only for a bug.
 // Messages are written for the client; internal detail goes to the log only.
+//
+// With Config.MalwareScanning a file is signed only once GuardDuty has tagged its
+// object clean (see scan.go). Handler.Metrics receives the application metrics
+// (metrics.go): URLs issued, uploads completed, database failures, infected files.
 package api
 
 import (
@@ -46,6 +50,11 @@ import (
 // Store is the metadata store (package store).
 type Store interface {
 	IssueDownload(ctx context.Context, p store.Principal, path string, e store.AuditEntry) (store.Decision, store.File, error)
+	// AuthorizeDownload and Audit are IssueDownload in two statements, for malware
+	// scanning: the decision yields the object key, whose scan tag is checked before
+	// the audit row is written.
+	AuthorizeDownload(ctx context.Context, p store.Principal, path string) (store.Decision, store.File, error)
+	Audit(ctx context.Context, p store.Principal, e store.AuditEntry) error
 	IssueFolder(ctx context.Context, p store.Principal, folder string, e store.AuditEntry) (store.Decision, error)
 	RecordUpload(ctx context.Context, p store.Principal, in store.FileIntent, issue func(store.Decision) (store.AuditEntry, error)) (store.File, store.Decision, error)
 	PendingUpload(ctx context.Context, p store.Principal, path string) (store.Decision, store.File, error)
@@ -64,7 +73,7 @@ type Keys interface {
 }
 
 // Uploads presigns uploads and S3 downloads, runs multipart uploads, checks what
-// arrived and deletes objects (package presign).
+// arrived, reads malware scan results and deletes objects (package presign).
 type Uploads interface {
 	Put(ctx context.Context, r presign.PutRequest) (*presign.Request, error)
 	Post(ctx context.Context, r presign.PostRequest) (*presign.PostForm, error)
@@ -77,6 +86,8 @@ type Uploads interface {
 	CompleteMultipart(ctx context.Context, r presign.CompleteRequest) (string, error)
 	AbortMultipart(ctx context.Context, key, uploadID string) error
 	Delete(ctx context.Context, key string) error
+	// ScanStatus is the object's GuardDuty scan tag ("" before the scan).
+	ScanStatus(ctx context.Context, key string) (string, error)
 }
 
 // Config bounds what the handler hands out and how long it waits.
@@ -108,6 +119,13 @@ type Config struct {
 	// AllowS3Downloads lets POST /downloads answer "via":"s3" with an S3 presigned
 	// GET. Default: false (400).
 	AllowS3Downloads bool
+	// MalwareScanning says GuardDuty Malware Protection for S3 tags every upload with
+	// its scan result: a file is then signed (URL, cookies, S3 URL) only when its
+	// object is tagged NO_THREATS_FOUND (409 "scanning" with Retry-After before the
+	// scan, "infected", "not_scanned" otherwise), and folder cookies are refused (409
+	// "scanning_folders"): a wildcard grants files nobody checked. Costs a second
+	// statement and an S3 call per file download. Default: false.
+	MalwareScanning bool
 	// CookieDomain widens the signed cookies to a parent domain (".example.com").
 	// Default: none, host-only cookies for the host that served the API answer, which
 	// is the distribution's (the API is served under /api/ on the files' domain).
@@ -137,6 +155,8 @@ type Handler struct {
 	Config  Config
 	Logger  *slog.Logger
 	Now     func() time.Time
+	// Metrics receives the application metrics (package emf). Default: none.
+	Metrics Metrics
 }
 
 func (h *Handler) cfg() Config { return h.Config.withDefaults() }
@@ -188,6 +208,7 @@ func (h *Handler) Handle(ctx context.Context, req events.APIGatewayProxyRequest)
 		body, err = h.route(ctx, p, req)
 	}
 	if err != nil {
+		h.countFailure(ctx, err)
 		ae := toAPIError(err)
 		if ae.Status >= 500 {
 			log.ErrorContext(ctx, "request failed", "status", ae.Status, "error", err.Error())

@@ -47,6 +47,9 @@ type fakeStore struct {
 	s3 []string
 	// recordErr fails RecordMultipart after issue ran (a path taken meanwhile).
 	recordErr error
+	// statements logs the download statements: "issue", "authorize", "audit".
+	statements []string
+	auditErr   error // fails Audit
 }
 
 var errPostgresEncoding = errors.New("ERROR: invalid byte sequence for encoding \"UTF8\": 0x00 (SQLSTATE 22021)")
@@ -92,11 +95,30 @@ func (f *fakeStore) withStatus(p store.Principal, a store.Action, path, status s
 }
 
 func (f *fakeStore) IssueDownload(_ context.Context, p store.Principal, path string, e store.AuditEntry) (store.Decision, store.File, error) {
+	f.statements = append(f.statements, "issue")
 	d, file, err := f.withStatus(p, store.Read, path, "available")
 	if err == nil {
 		err = f.audit(p, path, e)
 	}
 	return d, file, err
+}
+func (f *fakeStore) AuthorizeDownload(_ context.Context, p store.Principal, path string) (store.Decision, store.File, error) {
+	f.statements = append(f.statements, "authorize")
+	return f.withStatus(p, store.Read, path, "available")
+}
+func (f *fakeStore) Audit(_ context.Context, p store.Principal, e store.AuditEntry) error {
+	f.statements = append(f.statements, "audit")
+	if f.auditErr != nil {
+		return f.auditErr
+	}
+	if e.Path == "" || e.Action != store.Read {
+		return fmt.Errorf("%w: audit entry without path or action", store.ErrInvalid)
+	}
+	if err := pgRefuses(p, e.Path, e.RequestID); err != nil {
+		return err
+	}
+	f.audits = append(f.audits, e)
+	return nil
 }
 func (f *fakeStore) PendingUpload(_ context.Context, p store.Principal, path string) (store.Decision, store.File, error) {
 	return f.withStatus(p, store.Write, path, "pending")
@@ -274,6 +296,9 @@ type fakeUploads struct {
 	parts                                                         []presign.Part
 	life                                                          time.Duration // Lifetime's bound; 0: none
 	log                                                           *[]string
+	// scan is ScanStatus's answer (the GuardDuty tag), scanErr its error.
+	scan    string
+	scanErr error
 }
 
 func (u fakeUploads) logf(format string, args ...any) {
@@ -319,6 +344,10 @@ func (u fakeUploads) CompleteMultipart(_ context.Context, r presign.CompleteRequ
 func (u fakeUploads) AbortMultipart(_ context.Context, key, uploadID string) error {
 	u.logf("abort %s %s", key, uploadID)
 	return u.abortErr
+}
+func (u fakeUploads) ScanStatus(_ context.Context, key string) (string, error) {
+	u.logf("scan %s", key)
+	return u.scan, u.scanErr
 }
 func (u fakeUploads) Delete(_ context.Context, key string) error {
 	u.logf("delete %s", key)

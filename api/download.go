@@ -119,6 +119,9 @@ func (h *Handler) download(ctx context.Context, p store.Principal, req events.AP
 	if err != nil {
 		return nil, err
 	}
+	if pl.folder && h.Config.MalwareScanning {
+		return nil, errScanningFolders // before any call: a wildcard cannot be checked (scan.go)
+	}
 	if pl.s3 {
 		return h.downloadS3(ctx, p, req, in.Path, pl.life)
 	}
@@ -128,7 +131,8 @@ func (h *Handler) download(ctx context.Context, p store.Principal, req events.AP
 	if err != nil {
 		return nil, err
 	}
-	// One statement decides, checks the file and writes the audit row.
+	// One statement decides, checks the file and writes the audit row (with malware
+	// scanning, two around the scan check: issueFile).
 	audit := store.AuditEntry{ExpiresAt: pl.policy.Expires, RequestID: req.RequestContext.RequestID}
 	if pl.ip.IsValid() {
 		audit.IPRestriction = pl.ip.String()
@@ -142,7 +146,7 @@ func (h *Handler) download(ctx context.Context, p store.Principal, req events.AP
 		}
 		key = d.Key
 	} else {
-		d, f, err := h.Store.IssueDownload(ctx, p, in.Path, audit)
+		d, f, err := h.issueFile(ctx, p, req, in.Path, audit)
 		if err != nil {
 			return nil, err
 		}
@@ -151,20 +155,21 @@ func (h *Handler) download(ctx context.Context, p store.Principal, req events.AP
 	if err := h.sign(m, key, pl, out); err != nil {
 		return nil, err
 	}
+	h.countCustomer(ctx, MetricUrlsIssued, p)
 	return out, nil
 }
 
 // downloadS3 answers "via":"s3": an S3 presigned GET of one available file, audited
-// like a CloudFront URL (one statement). The lifetime is settled first (it fails
-// when the signing credentials are unusable, and is shortened to their expiry), so
-// the audit row records the URL's real expiry and is never written for a URL that
-// could not be signed.
+// like a CloudFront URL (one statement; two with malware scanning, see issueFile).
+// The lifetime is settled first (it fails when the signing credentials are unusable,
+// and is shortened to their expiry), so the audit row records the URL's real expiry
+// and is never written for a URL that could not be signed.
 func (h *Handler) downloadS3(ctx context.Context, p store.Principal, req events.APIGatewayProxyRequest, path string, want time.Duration) (any, error) {
 	life, err := h.Uploads.Lifetime(ctx, want)
 	if err != nil {
 		return nil, err
 	}
-	d, f, err := h.Store.IssueDownload(ctx, p, path, store.AuditEntry{ExpiresAt: h.now().Add(life), RequestID: req.RequestContext.RequestID, Event: "download.s3"})
+	d, f, err := h.issueFile(ctx, p, req, path, store.AuditEntry{ExpiresAt: h.now().Add(life), RequestID: req.RequestContext.RequestID, Event: "download.s3"})
 	if err != nil {
 		return nil, err
 	}
@@ -172,6 +177,7 @@ func (h *Handler) downloadS3(ctx context.Context, p store.Principal, req events.
 	if err != nil {
 		return nil, err
 	}
+	h.countCustomer(ctx, MetricUrlsIssued, p)
 	resource, _, _ := strings.Cut(r.URL, "?")
 	return &DownloadResponse{URL: r.URL, Resource: resource, ExpiresAt: r.Expires, Size: &f.Size, ChecksumSHA256: f.ChecksumSHA256,
 		ChecksumCRC64NVME: f.ChecksumCRC64NVME}, nil

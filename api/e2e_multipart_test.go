@@ -31,6 +31,7 @@ type e2e struct {
 	up   *presign.Presigner
 	seq  int
 	http *http.Client
+	s3   *s3test.Server
 }
 
 func newE2E(t *testing.T) (*e2e, func(string, ...any) int64) {
@@ -68,7 +69,7 @@ func newE2E(t *testing.T) (*e2e, func(string, ...any) int64) {
 		}
 		return n
 	}
-	return &e2e{t: t, h: h, up: up, http: &http.Client{Timeout: time.Minute}}, count
+	return &e2e{t: t, h: h, up: up, http: &http.Client{Timeout: time.Minute}, s3: srv}, count
 }
 
 // call sends one request as claims and decodes the answer into out (when not nil);

@@ -42,6 +42,12 @@ const (
 	codeUnavailable   = "unavailable"            // 503
 	codeInternal      = "internal"               // 500
 	retryAfterSeconds = 5
+	// Malware scanning (Config.MalwareScanning), all 409.
+	codeScanning          = "scanning"         // no scan result yet; Retry-After
+	codeInfected          = "infected"         // THREATS_FOUND
+	codeNotScanned        = "not_scanned"      // UNSUPPORTED, ACCESS_DENIED, FAILED
+	codeScanningFolders   = "scanning_folders" // folder cookies cannot be checked
+	scanRetryAfterSeconds = 30
 )
 
 func badRequest(format string, args ...any) *apiError {
@@ -123,8 +129,11 @@ func jsonResponse(status int, body any) events.APIGatewayProxyResponse {
 func errorResponse(e *apiError) events.APIGatewayProxyResponse {
 	b, _ := json.Marshal(map[string]any{"error": map[string]string{"code": e.Code, "message": e.Message}})
 	resp := events.APIGatewayProxyResponse{StatusCode: e.Status, Headers: baseHeaders(), Body: string(b)}
-	if e.Status == http.StatusServiceUnavailable {
+	switch {
+	case e.Status == http.StatusServiceUnavailable:
 		resp.Headers["Retry-After"] = strconv.Itoa(retryAfterSeconds)
+	case e.Code == codeScanning:
+		resp.Headers["Retry-After"] = strconv.Itoa(scanRetryAfterSeconds)
 	}
 	return resp
 }

@@ -448,6 +448,7 @@ func (h *Handler) completeMultipart(ctx context.Context, p store.Principal, req 
 		RequestID: req.RequestContext.RequestID, Event: "multipart.complete"}); err != nil {
 		return nil, multipartRefusal(err)
 	}
+	h.countCustomer(ctx, MetricUploadsCompleted, p) // not for a repeated completion, answered above
 	return done, nil
 }
 

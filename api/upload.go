@@ -132,5 +132,6 @@ func (h *Handler) complete(ctx context.Context, p store.Principal, in *CompleteR
 	if err := h.Store.MarkAvailable(ctx, p, in.Path); err != nil {
 		return nil, err
 	}
+	h.countCustomer(ctx, MetricUploadsCompleted, p)
 	return map[string]string{"path": in.Path, "status": "available"}, nil
 }

@@ -481,3 +481,82 @@ func TestEdgeAlarmsWhereTheirMetricsAre(t *testing.T) {
 		t.Errorf("single us-east-1 stack: own edge monitoring stack %v, CloudFront alarm %v", single.dep.EdgeMonitoring != nil, cloudFront)
 	}
 }
+
+// opsContext turns the operations options on: scanning, provisioned concurrency, an
+// alarm email, a minimum capacity and a key-age limit.
+func opsContext() map[string]any {
+	return map[string]any{
+		"signet:region": "eu-west-1", "signet:malwareScanning": true, "signet:signerProvisionedConcurrency": 5,
+		"signet:alarmEmail": "ops@example.com", "signet:databaseMinCapacity": 0.5, "signet:signingKeyMaxAgeDays": 30,
+		"signet:signerReservedConcurrency": 10,
+	}
+}
+
+var (
+	opsOnce sync.Once
+	opsApp  *synthesized
+	opsErr  error
+)
+
+// The operations options reach the template: GuardDuty's plan and the signer's gate,
+// the "live" alias with provisioned concurrency that the API invokes, reserved
+// concurrency, the email subscription, Aurora's minimum and the key-age threshold; and
+// the five nag packs stay clean.
+func TestOperationsOptions(t *testing.T) {
+	opsOnce.Do(func() { opsApp, opsErr = synth(opsContext(), false) })
+	if opsErr != nil {
+		t.Fatal(opsErr)
+	}
+	m := opsApp.mainJSON
+	_, plan := only(t, m, "AWS::GuardDuty::MalwareProtectionPlan")
+	if dig(plan, "Properties", "Actions", "Tagging", "Status") != "ENABLED" {
+		t.Errorf("plan %s", js(plan))
+	}
+	_, signer := apiFunction(t, m, "ApiSignerFunction")
+	if dig(signer, "Properties", "Environment", "Variables", "SIGNET_MALWARE_SCANNING") != "true" || dig(signer, "Properties", "ReservedConcurrentExecutions") != 10.0 {
+		t.Errorf("signer %s", js(props(signer)))
+	}
+	aliasID, alias := only(t, m, "AWS::Lambda::Alias")
+	if dig(alias, "Properties", "Name") != "live" || dig(alias, "Properties", "ProvisionedConcurrencyConfig", "ProvisionedConcurrentExecutions") != 5.0 {
+		t.Errorf("alias %s", js(alias))
+	}
+	invokesAlias := false
+	for _, meth := range resources(m, "AWS::ApiGateway::Method") {
+		invokesAlias = invokesAlias || strings.Contains(js(dig(meth, "Properties", "Integration", "Uri")), aliasID)
+	}
+	if !invokesAlias {
+		t.Error("the API does not invoke the live alias")
+	}
+	_, sub := only(t, m, "AWS::SNS::Subscription")
+	if dig(sub, "Properties", "Protocol") != "email" || dig(sub, "Properties", "Endpoint") != "ops@example.com" {
+		t.Errorf("subscription %s", js(sub))
+	}
+	_, cluster := only(t, m, "AWS::RDS::DBCluster")
+	if dig(cluster, "Properties", "ServerlessV2ScalingConfiguration", "MinCapacity") != 0.5 {
+		t.Errorf("cluster scaling %s", js(dig(cluster, "Properties", "ServerlessV2ScalingConfiguration")))
+	}
+	var age bool
+	for _, a := range resources(m, "AWS::CloudWatch::Alarm") {
+		age = age || (dig(a, "Properties", "MetricName") == "SigningKeyAgeDays" && dig(a, "Properties", "Threshold") == 30.0)
+	}
+	if !age {
+		t.Error("no key-age alarm at 30 days")
+	}
+	for _, st := range opsApp.dep.Stacks() {
+		for _, e := range *assertions.Annotations_FromStack(st).FindError(jsii.String("*"), assertions.Match_StringLikeRegexp(jsii.String(".*"))) {
+			t.Errorf("%s %s: %v", *st.StackName(), *e.Id, e.Entry.Data)
+		}
+	}
+	// The signer may never write the scan verdict.
+	var denied bool
+	for id, pol := range resources(m, "AWS::IAM::Policy") {
+		if strings.HasPrefix(id, "ApiSignerRole") {
+			for _, st := range statements(dig(pol, "Properties", "PolicyDocument")) {
+				denied = denied || (st["Effect"] == "Deny" && strings.Contains(js(actions(st)), "s3:PutObjectTagging"))
+			}
+		}
+	}
+	if !denied {
+		t.Error("the signer may tag objects")
+	}
+}

@@ -1,10 +1,7 @@
 package test
 
 import (
-	"encoding/csv"
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -382,28 +379,6 @@ func TestFirewallManagerNagPacks(t *testing.T) {
 		}
 	})
 	for _, pack := range stacks.NagPacks {
-		if m, _ := filepath.Glob(filepath.Join(outdir, pack+"*SignetFms-NagReport.csv")); len(m) == 0 {
-			t.Errorf("no %s report", pack)
-		} else {
-			f, err := os.Open(m[0])
-			if err != nil {
-				t.Fatal(err)
-			}
-			rows, err := csv.NewReader(f).ReadAll()
-			f.Close()
-			if err != nil || len(rows) == 0 {
-				t.Fatalf("%s report: %v", pack, err)
-			}
-			for _, r := range rows[1:] { // Rule ID, Resource ID, Compliance, Exception Reason, Rule Level, Rule Info
-				switch {
-				case r[2] == "Non-Compliant" && r[4] == "Error":
-					t.Errorf("%s: %s on %s", pack, r[0], r[1])
-				case r[2] == "Non-Compliant":
-					t.Logf("%s warning: %s on %s", pack, r[0], r[1])
-				case r[2] == "Suppressed":
-					t.Logf("%s suppressed: %s on %s: %s", pack, r[0], r[1], r[3])
-				}
-			}
-		}
+		logNagRows(t, pack, nagReport(t, outdir, pack, "SignetFms"))
 	}
 }

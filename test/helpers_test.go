@@ -7,6 +7,7 @@ import (
 	"crypto/rsa"
 	"crypto/x509"
 	"encoding/base64"
+	"encoding/csv"
 	"encoding/json"
 	"encoding/pem"
 	"math/big"
@@ -215,5 +216,43 @@ func assertNoKeyMaterial(t *testing.T, dir string) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// nagReport reads pack's CSV report for stackName from outdir (cdk-nag names it
+// <pack>-<stack path>-NagReport.csv) and returns its rows after the header: Rule ID,
+// Resource ID, Compliance, Exception Reason, Rule Level, Rule Info. A missing report
+// fails t and returns nil.
+func nagReport(t *testing.T, outdir, pack, stackName string) [][]string {
+	t.Helper()
+	m, _ := filepath.Glob(filepath.Join(outdir, pack+"*"+stackName+"-NagReport.csv"))
+	if len(m) == 0 {
+		t.Errorf("no %s report for %s", pack, stackName)
+		return nil
+	}
+	b, err := os.ReadFile(m[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(strings.NewReader(string(b))).ReadAll()
+	if err != nil || len(rows) == 0 {
+		t.Fatalf("%s report: %v", pack, err)
+	}
+	return rows[1:]
+}
+
+// logNagRows fails t for every unsuppressed error in rows and logs the warnings and
+// suppressions.
+func logNagRows(t *testing.T, pack string, rows [][]string) {
+	t.Helper()
+	for _, r := range rows {
+		switch {
+		case r[2] == "Non-Compliant" && r[4] == "Error":
+			t.Errorf("%s: %s on %s", pack, r[0], r[1])
+		case r[2] == "Non-Compliant":
+			t.Logf("%s warning: %s on %s", pack, r[0], r[1])
+		case r[2] == "Suppressed":
+			t.Logf("%s suppressed: %s on %s: %s", pack, r[0], r[1], r[3])
+		}
 	}
 }

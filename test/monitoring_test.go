@@ -1,10 +1,8 @@
 package test
 
 import (
-	"encoding/csv"
 	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -724,30 +722,11 @@ func monNagClean(t *testing.T, app awscdk.App, outdir string, c constructs.ICons
 		}
 	})
 	for _, pack := range stacks.NagPacks {
-		m, _ := filepath.Glob(filepath.Join(outdir, pack+"*"+stackName+"-NagReport.csv"))
-		if len(m) == 0 {
-			t.Errorf("no %s report", pack)
-			continue
+		rows := nagReport(t, outdir, pack, stackName)
+		if len(rows) == 0 {
+			t.Errorf("%s report for %s is empty", pack, stackName)
 		}
-		fh, err := os.Open(m[0])
-		if err != nil {
-			t.Fatal(err)
-		}
-		rows, err := csv.NewReader(fh).ReadAll()
-		fh.Close()
-		if err != nil || len(rows) < 2 {
-			t.Fatalf("%s report: %v (%d rows)", pack, err, len(rows))
-		}
-		for _, r := range rows[1:] { // Rule ID, Resource ID, Compliance, Exception Reason, Rule Level, Rule Info
-			switch {
-			case r[2] == "Non-Compliant" && r[4] == "Error":
-				t.Errorf("%s: %s on %s", pack, r[0], r[1])
-			case r[2] == "Non-Compliant":
-				t.Logf("%s warning: %s on %s", pack, r[0], r[1])
-			case r[2] == "Suppressed":
-				t.Logf("%s suppressed: %s on %s: %s", pack, r[0], r[1], r[3])
-			}
-		}
+		logNagRows(t, pack, rows)
 	}
 }
 

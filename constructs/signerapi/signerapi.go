@@ -278,6 +278,13 @@ func (a *SignerApi) addSigner(props *SignerApiProps, removal awscdk.RemovalPolic
 	props.Database.GrantConnect(a.Signer.Role)
 	props.Bucket.GrantPut(a.Signer.Role, jsii.String("*"))
 	props.Bucket.GrantRead(a.Signer.Role, jsii.String("*"))
+	// Object tags carry GuardDuty's scan verdict, which only GuardDuty's role may
+	// write: GrantPut includes the tagging actions, so they are denied here.
+	a.Signer.Role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Effect:    awsiam.Effect_DENY,
+		Actions:   jsii.Strings("s3:PutObjectTagging", "s3:PutObjectVersionTagging", "s3:DeleteObjectTagging", "s3:DeleteObjectVersionTagging"),
+		Resources: jsii.Strings(*props.Bucket.ArnForObjects(jsii.String("*"))),
+	}))
 	// DELETE /api/files removes the current object (never versions); resuming a
 	// multipart upload lists its parts.
 	a.Signer.Role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{

@@ -1,10 +1,13 @@
 // Command signer is the API's Lambda: it checks RBAC in the metadata store and hands
 // out CloudFront signed URLs and cookies and S3 presigned uploads (package api). main
-// only wires: configuration from the environment, clients built once, lambda.Start.
+// only wires: configuration from the environment, clients built once, the metrics
+// (CloudWatch embedded metric format lines on stdout, namespace "Signet", package
+// emf), lambda.Start.
 package main
 
 import (
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"strconv"
@@ -17,6 +20,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
 	"github.com/signet-cdk/signet/api"
+	"github.com/signet-cdk/signet/emf"
 	"github.com/signet-cdk/signet/internal/dbboot"
 	"github.com/signet-cdk/signet/internal/lambdaboot"
 	"github.com/signet-cdk/signet/keysource"
@@ -42,8 +46,9 @@ func wire(cfg aws.Config, logger *slog.Logger) (*api.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
+	metrics := newMetrics(os.Stdout)
 	keys, err := keysource.New(ssm.NewFromConfig(cfg), keysource.Config{Prefix: env["SIGNET_PARAMETER_PREFIX"], Logger: logger,
-		SignerOptions: []signing.Option{signing.WithCache(4096)}})
+		SignerOptions: []signing.Option{signing.WithCache(4096)}, OnLoad: api.ReportKeyAge(metrics, time.Now)})
 	if err != nil {
 		return nil, err
 	}
@@ -55,7 +60,13 @@ func wire(cfg aws.Config, logger *slog.Logger) (*api.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &api.Handler{Store: st, Keys: keys, Uploads: uploads, Logger: logger, Config: c}, nil
+	return &api.Handler{Store: st, Keys: keys, Uploads: uploads, Logger: logger, Config: c, Metrics: metrics}, nil
+}
+
+// newMetrics writes the signer's metrics to w (stdout in Lambda, where CloudWatch Logs
+// extracts them).
+func newMetrics(w io.Writer) *emf.Writer {
+	return &emf.Writer{W: w, Namespace: api.MetricNamespace}
 }
 
 // config is the handler's configuration from the environment. A malformed value
@@ -70,14 +81,26 @@ func config() (api.Config, error) {
 		}
 		c.MaxUploadBytes = n
 	}
-	switch v := os.Getenv("SIGNET_ALLOW_S3_DOWNLOADS"); v {
-	case "", "false":
-	case "true":
-		c.AllowS3Downloads = true
-	default:
-		return c, fmt.Errorf("SIGNET_ALLOW_S3_DOWNLOADS=%q: want true or false", v)
+	var err error
+	if c.AllowS3Downloads, err = flag("SIGNET_ALLOW_S3_DOWNLOADS"); err != nil {
+		return c, err
+	}
+	if c.MalwareScanning, err = flag("SIGNET_MALWARE_SCANNING"); err != nil {
+		return c, err
 	}
 	return c, nil
+}
+
+// flag reads a boolean variable: unset, "false" or "true", nothing else.
+func flag(name string) (bool, error) {
+	switch v := os.Getenv(name); v {
+	case "", "false":
+		return false, nil
+	case "true":
+		return true, nil
+	default:
+		return false, fmt.Errorf("%s=%q: want true or false", name, v)
+	}
 }
 
 // origins splits the comma-separated SIGNET_CORS_ORIGINS.
