@@ -505,15 +505,18 @@ func TestParallelRangedDownload(t *testing.T) {
 	if got, _ := os.ReadFile(local); !bytes.Equal(got, data) {
 		t.Fatal("resumed parallel download: bytes differ")
 	}
+	// Count chunks, not GETs: on a loaded machine a GET may be retried.
+	fetched := map[int]bool{}
 	for _, r := range gets(a.storage.requests()) {
 		var from, to int
 		_, _ = fmt.Sscanf(r.Range, "bytes=%d-%d", &from, &to)
 		if slices.Contains(rec.Done, from/chunk) {
 			t.Errorf("chunk %d fetched again", from/chunk)
 		}
+		fetched[from/chunk] = true
 	}
-	if g := gets(a.storage.requests()); len(g) != chunks-len(rec.Done) {
-		t.Errorf("%d GETs on resume, want %d", len(g), chunks-len(rec.Done))
+	if len(fetched) != chunks-len(rec.Done) {
+		t.Errorf("%d chunks fetched on resume, want %d", len(fetched), chunks-len(rec.Done))
 	}
 }
 

@@ -21,8 +21,9 @@ func TestCLICloudAssembly(t *testing.T) {
 		}
 	}
 	reports, _ := filepath.Glob(filepath.Join(dir, "*-NagReport.csv"))
-	if len(reports) != 10 {
-		t.Errorf("nag reports: %d, want 5 packs x 2 stacks", len(reports))
+	// The edge, main and edge-monitoring stacks of the default app.
+	if len(reports) != 15 {
+		t.Errorf("nag reports: %d, want 5 packs x 3 stacks", len(reports))
 	}
 	bins, _ := filepath.Glob(filepath.Join(dir, "asset.*", "bootstrap"))
 	if len(bins) == 0 {
