@@ -35,7 +35,6 @@ func stateFiles(t *testing.T, dir string) []string {
 	return names
 }
 
-// putParts is the part numbers of the successful part PUTs in log.
 // putParts is the distinct part numbers the storage accepted, sorted. Distinct: on a
 // loaded machine (the race detector in CI) a PUT whose answer was slow may be retried,
 // and sending a part twice is harmless (the later copy replaces the earlier).
