@@ -78,6 +78,9 @@ type AdminHandler struct {
 	Directory Directory
 	Config    Config
 	Logger    *slog.Logger
+	// Metrics counts requests that failed because the database did not answer
+	// (DependencyFailures, as the signer does). Default: none.
+	Metrics Metrics
 }
 
 // admin is the caller of an admin route.
@@ -134,6 +137,7 @@ func (h *AdminHandler) Handle(ctx context.Context, req events.APIGatewayProxyReq
 	defer cancel()
 	body, err := h.serve(ctx, req)
 	if err != nil {
+		dependencyFailure(ctx, h.Metrics, log, err)
 		ae := adminError(err)
 		if ae.Status >= 500 {
 			log.ErrorContext(ctx, "admin request failed", "status", ae.Status, "error", err.Error())

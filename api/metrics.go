@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"time"
 
 	"github.com/signet-cdk/signet/keysource"
@@ -62,8 +63,17 @@ func (h *Handler) countCustomer(ctx context.Context, metric string, p store.Prin
 
 // countFailure counts a request that failed because the database did not answer.
 func (h *Handler) countFailure(ctx context.Context, err error) {
-	if errors.Is(err, store.ErrUnavailable) {
-		h.count(ctx, MetricDependencyFailures, map[string]string{DimensionDependency: DependencyDatabase})
+	dependencyFailure(ctx, h.Metrics, h.logger(), err)
+}
+
+// dependencyFailure counts on m (the signer's or the admin API's) a request that failed
+// because the database did not answer; a metric that cannot be written is logged.
+func dependencyFailure(ctx context.Context, m Metrics, log *slog.Logger, err error) {
+	if m == nil || !errors.Is(err, store.ErrUnavailable) {
+		return
+	}
+	if werr := m.Count(MetricDependencyFailures, map[string]string{DimensionDependency: DependencyDatabase}, 1); werr != nil {
+		log.WarnContext(ctx, "metric not written", "metric", MetricDependencyFailures, "error", werr.Error())
 	}
 }
 

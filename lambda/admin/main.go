@@ -17,6 +17,7 @@ import (
 
 	"github.com/signet-cdk/signet/api"
 	"github.com/signet-cdk/signet/directory"
+	"github.com/signet-cdk/signet/emf"
 	"github.com/signet-cdk/signet/internal/dbboot"
 	"github.com/signet-cdk/signet/internal/lambdaboot"
 )
@@ -47,5 +48,6 @@ func wire(cfg aws.Config, logger *slog.Logger) (*api.AdminHandler, error) {
 	default:
 		return nil, errors.New("environment variable SIGNET_DIRECTORY_FUNCTION (or SIGNET_USER_POOL_ID) is required")
 	}
-	return &api.AdminHandler{Store: st, Directory: dir, Logger: logger}, nil
+	return &api.AdminHandler{Store: st, Directory: dir, Logger: logger,
+		Metrics: &emf.Writer{W: os.Stdout, Namespace: api.MetricNamespace}}, nil
 }
