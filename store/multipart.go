@@ -282,16 +282,49 @@ func (s *Store) CompleteMultipart(ctx context.Context, p Principal, path, upload
 	return derefFile(f), err
 }
 
-// abortSQL decides the write on $3, marks the caller's ($6) pending multipart upload
-// $5 deleted (freeing the path), writes the audit row ($7 expiry, $8 request id, $9
-// event) when it did, and returns the decision, the row as it was, and whether it
-// changed, in one statement.
-const abortSQL = `
+// markDeletedHead and markDeletedTail frame a statement that decides an action ($4)
+// on path $3 of customer $1 for roles $2, marks the file there deleted in CTE u under
+// the statement's own conditions, audits it, and returns (markDeleted scans it) the
+// customer, the decision, how many rows u changed and the row as it was.
+const (
+	markDeletedHead = `
 	WITH c AS (
 		SELECT id, display_name, s3_prefix FROM customers WHERE id = $1 AND NOT disabled
 	), ` + ruleCTE + `, old AS (
 		SELECT ` + fileColumns + ` FROM files WHERE customer_id = $1 AND path = $3
-	), u AS (
+	), u AS (`
+	markDeletedTail = `
+	SELECT c.id, c.display_name, c.s3_prefix, d.allowed, coalesce(d.rule, ''), (SELECT count(*) FROM u), old.*
+	FROM c CROSS JOIN d LEFT JOIN old ON true`
+)
+
+// markDeleted runs a markDeletedHead/Tail statement with args and returns the
+// decision (with the object key), whether it changed the row, and the row as it was
+// (nil when none). ErrForbidden for an unknown or disabled customer or when action is
+// not allowed on path.
+func (s *Store) markDeleted(ctx context.Context, sql string, action Action, path string, args ...any) (d Decision, changed bool, old *File, err error) {
+	var allowed bool
+	var n nullableFile
+	var count int
+	err = s.pool.QueryRow(ctx, sql, args...).
+		Scan(append([]any{&d.Customer.ID, &d.Customer.DisplayName, &d.Customer.Prefix, &allowed, &d.Rule, &count}, n.targets()...)...)
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		return d, false, nil, fmt.Errorf("%w: unknown customer", ErrForbidden)
+	case err != nil:
+		return d, false, nil, err
+	case !allowed:
+		return d, false, nil, fmt.Errorf("%w: %s on %q", ErrForbidden, action, path)
+	}
+	d.Key = d.Customer.Prefix + "/" + path
+	return d, count > 0, n.file(), nil
+}
+
+// abortSQL decides the write on $3, marks the caller's ($6) pending multipart upload
+// $5 deleted (freeing the path), writes the audit row ($7 expiry, $8 request id, $9
+// event) when it did, and returns the decision, the row as it was, and whether it
+// changed, in one statement.
+const abortSQL = markDeletedHead + `
 		UPDATE files SET status = 'deleted', hold_until = NULL, updated_at = now()
 		WHERE customer_id = $1 AND path = $3 AND status = 'pending' AND upload_id = $5 AND created_by = $6
 		  AND (SELECT allowed FROM d) AND EXISTS (SELECT FROM c)
@@ -299,9 +332,7 @@ const abortSQL = `
 	), audit AS (
 		INSERT INTO audit_events (subject, customer_id, file_path, action, expires_at, request_id, event)
 		SELECT $6, $1, $3, 'write', $7, $8, $9 FROM u
-	)
-	SELECT c.id, c.display_name, c.s3_prefix, d.allowed, coalesce(d.rule, ''), (SELECT count(*) FROM u), old.*
-	FROM c CROSS JOIN d LEFT JOIN old ON true`
+	)` + markDeletedTail
 
 // AbortMultipart marks the caller's pending multipart upload uploadID at path
 // deleted, which frees the path, with the audit row (e's Path and Action are set
@@ -318,24 +349,13 @@ func (s *Store) AbortMultipart(ctx context.Context, p Principal, path, uploadID 
 	var d Decision
 	var changed bool
 	err := s.run(ctx, func(ctx context.Context) error {
-		var allowed bool
-		var n nullableFile
-		var count int
-		err := s.pool.QueryRow(ctx, abortSQL, p.CustomerID, p.Roles, path, string(Write), uploadID, p.Subject, e.ExpiresAt, e.RequestID, nullable(e.Event)).
-			Scan(append([]any{&d.Customer.ID, &d.Customer.DisplayName, &d.Customer.Prefix, &allowed, &d.Rule, &count}, n.targets()...)...)
-		switch {
-		case errors.Is(err, pgx.ErrNoRows):
-			return fmt.Errorf("%w: unknown customer", ErrForbidden)
-		case err != nil:
+		var f *File
+		var err error
+		d, changed, f, err = s.markDeleted(ctx, abortSQL, Write, path,
+			p.CustomerID, p.Roles, path, string(Write), uploadID, p.Subject, e.ExpiresAt, e.RequestID, nullable(e.Event))
+		if err != nil || changed {
 			return err
-		case !allowed:
-			return fmt.Errorf("%w: write on %q", ErrForbidden, path)
 		}
-		d.Key, changed = d.Customer.Prefix+"/"+path, count > 0
-		if changed {
-			return nil
-		}
-		f := n.file()
 		if err := uploadOf(f, p, path, uploadID); err != nil {
 			return err
 		}
@@ -363,12 +383,7 @@ type Deletion struct {
 // deleteSQL decides 'delete' ($4) on $3, marks the file there deleted if it was
 // pending or available, writes the audit row ($6 expiry, $7 request id, $8 event)
 // when it did, and returns the decision and the row as it was, in one statement.
-const deleteSQL = `
-	WITH c AS (
-		SELECT id, display_name, s3_prefix FROM customers WHERE id = $1 AND NOT disabled
-	), ` + ruleCTE + `, old AS (
-		SELECT ` + fileColumns + ` FROM files WHERE customer_id = $1 AND path = $3
-	), u AS (
+const deleteSQL = markDeletedHead + `
 		UPDATE files SET status = 'deleted', hold_until = NULL, updated_at = now()
 		WHERE customer_id = $1 AND path = $3 AND status IN ('pending', 'available')
 		  AND (SELECT allowed FROM d) AND EXISTS (SELECT FROM c)
@@ -376,9 +391,7 @@ const deleteSQL = `
 	), audit AS (
 		INSERT INTO audit_events (subject, customer_id, file_path, action, expires_at, request_id, event)
 		SELECT $5, $1, $3, 'delete', $6, $7, $8 FROM u
-	)
-	SELECT c.id, c.display_name, c.s3_prefix, d.allowed, coalesce(d.rule, ''), (SELECT count(*) FROM u), old.*
-	FROM c CROSS JOIN d LEFT JOIN old ON true`
+	)` + markDeletedTail
 
 // DeleteFile decides "delete" on path by the rule of every action and, when allowed,
 // marks the file there deleted (pending or available) with its audit row (e's Path
@@ -392,22 +405,14 @@ func (s *Store) DeleteFile(ctx context.Context, p Principal, path string, e Audi
 	var out Deletion
 	err := s.run(ctx, func(ctx context.Context) error {
 		out = Deletion{}
-		d := &out.Decision
-		var allowed bool
-		var n nullableFile
-		var count int
-		err := s.pool.QueryRow(ctx, deleteSQL, p.CustomerID, p.Roles, path, string(Delete), p.Subject, e.ExpiresAt, e.RequestID, nullable(e.Event)).
-			Scan(append([]any{&d.Customer.ID, &d.Customer.DisplayName, &d.Customer.Prefix, &allowed, &d.Rule, &count}, n.targets()...)...)
-		switch {
-		case errors.Is(err, pgx.ErrNoRows):
-			return fmt.Errorf("%w: unknown customer", ErrForbidden)
-		case err != nil:
+		var f *File
+		var err error
+		out.Decision, out.Deleted, f, err = s.markDeleted(ctx, deleteSQL, Delete, path,
+			p.CustomerID, p.Roles, path, string(Delete), p.Subject, e.ExpiresAt, e.RequestID, nullable(e.Event))
+		if err != nil {
 			return err
-		case !allowed:
-			return fmt.Errorf("%w: delete on %q", ErrForbidden, path)
 		}
-		d.Key, out.Deleted = d.Customer.Prefix+"/"+path, count > 0
-		if f := n.file(); f != nil {
+		if f != nil {
 			out.Recorded = true
 			if out.Deleted && f.Status == "pending" {
 				out.PendingUploadID = f.UploadID
