@@ -41,16 +41,11 @@ func newE2E(t *testing.T) (*e2e, func(string, ...any) int64) {
 		t.Fatal(err)
 	}
 	t.Cleanup(srv.Stop)
-	db, admin := cluster.MigratedDatabase(t)
-	ctx := context.Background()
-	for _, sql := range []string{
+	db, admin := cluster.MigratedDatabase(t,
 		"INSERT INTO customers (id, display_name, s3_prefix) VALUES ('acme', 'Acme', 'customers/acme')",
 		"INSERT INTO access_rules (customer_id, path_prefix, role, actions) VALUES ('acme', '', 'staff', '{read,write,delete}'), ('acme', '', 'writers', '{read,write}')",
-	} {
-		if _, err := admin.Exec(ctx, sql); err != nil {
-			t.Fatal(err)
-		}
-	}
+	)
+	ctx := context.Background()
 	st, err := store.Open(store.Config{Host: "127.0.0.1", Port: cluster.Port, Database: db, User: "signet_app", RetryBudget: time.Second})
 	if err != nil {
 		t.Fatal(err)

@@ -80,17 +80,12 @@ type faultRig struct {
 }
 
 func newFaultRig(t *testing.T, db, ssmAt, s3At endpoint) faultRig {
-	dbName, admin := cluster.MigratedDatabase(t)
-	for _, sql := range []string{
+	dbName, admin := cluster.MigratedDatabase(t,
 		"INSERT INTO customers (id, display_name, s3_prefix) VALUES ('acme', 'Acme', 'customers/acme')",
 		"INSERT INTO access_rules (customer_id, path_prefix, role, actions) VALUES ('acme', '', 'staff', '{read,write}')",
-		"INSERT INTO files (customer_id, path, content_type, size_bytes, checksum_sha256, status, created_by) VALUES ('acme', 'q1.pdf', 'application/pdf', 3, '" + sumEmpty + "', 'available', 'u')",
-		"INSERT INTO files (customer_id, path, content_type, size_bytes, checksum_sha256, status, created_by) VALUES ('acme', 'q2.pdf', 'application/pdf', 42, '" + sumEmpty + "', 'pending', 'u')",
-	} {
-		if _, err := admin.Exec(context.Background(), sql); err != nil {
-			t.Fatal(err)
-		}
-	}
+		"INSERT INTO files (customer_id, path, content_type, size_bytes, checksum_sha256, status, created_by) VALUES ('acme', 'q1.pdf', 'application/pdf', 3, '"+sumEmpty+"', 'available', 'u')",
+		"INSERT INTO files (customer_id, path, content_type, size_bytes, checksum_sha256, status, created_by) VALUES ('acme', 'q2.pdf', 'application/pdf', 42, '"+sumEmpty+"', 'pending', 'u')",
+	)
 	host, port := "127.0.0.1", cluster.Port
 	if db != "up" {
 		tcp, _ := net.ResolveTCPAddr("tcp", deadAddr(t, db))

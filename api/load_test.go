@@ -24,17 +24,14 @@ func TestConnectionExhaustionIs503AndRecovers(t *testing.T) {
 	if testing.Short() {
 		t.Skip("load test")
 	}
-	db, admin := cluster.MigratedDatabase(t)
-	ctx := context.Background()
-	for _, sql := range []string{
+	db, admin := cluster.MigratedDatabase(t,
 		"INSERT INTO customers (id, display_name, s3_prefix) VALUES ('acme', 'Acme', 'customers/acme')",
 		"INSERT INTO access_rules (customer_id, path_prefix, role, actions) VALUES ('acme', '', 'staff', '{read}')",
-		"INSERT INTO files (customer_id, path, content_type, size_bytes, checksum_sha256, status, created_by) VALUES ('acme', 'q1.pdf', 'application/pdf', 3, '" + sumEmpty + "', 'available', 'u')",
-		"ALTER DATABASE " + db + " CONNECTION LIMIT 6",
-	} {
-		if _, err := admin.Exec(ctx, sql); err != nil {
-			t.Fatal(err)
-		}
+		"INSERT INTO files (customer_id, path, content_type, size_bytes, checksum_sha256, status, created_by) VALUES ('acme', 'q1.pdf', 'application/pdf', 3, '"+sumEmpty+"', 'available', 'u')",
+	)
+	ctx := context.Background()
+	if _, err := admin.Exec(ctx, "ALTER DATABASE "+db+" CONNECTION LIMIT 6"); err != nil {
+		t.Fatal(err)
 	}
 	signer := newSigner(t)
 	instance := func() (*api.Handler, *store.Store) {

@@ -106,16 +106,10 @@ func issueToken(token string, claims map[string]any) {
 // over the S3 server; admin is the database owner's connection.
 func backend(t *testing.T) (st *store.Store, up *presign.Presigner, admin *pgx.Conn) {
 	t.Helper()
-	ctx := context.Background()
-	db, admin := cluster.MigratedDatabase(t)
-	for _, sql := range []string{
+	db, admin := cluster.MigratedDatabase(t,
 		"INSERT INTO customers (id, display_name, s3_prefix) VALUES ('acme', 'Acme', 'customers/acme'), ('globex', 'Globex', 'customers/globex')",
 		"INSERT INTO access_rules (customer_id, path_prefix, role, actions) VALUES ('acme', '', 'staff', '{read,write,delete}'), ('globex', '', 'staff', '{read}')",
-	} {
-		if _, err := admin.Exec(ctx, sql); err != nil {
-			t.Fatal(err)
-		}
-	}
+	)
 	st, err := store.Open(store.Config{Host: "127.0.0.1", Port: cluster.Port, Database: db, User: "signet_app", RetryBudget: time.Second})
 	if err != nil {
 		t.Fatal(err)

@@ -234,8 +234,9 @@ type TB interface {
 }
 
 // MigratedDatabase creates a fresh database, applies Signet's migrations as the
-// superuser, and returns its name and that admin connection (closed after the test).
-func (c *Cluster) MigratedDatabase(t TB) (string, *pgx.Conn) {
+// superuser, runs the seed statements (customers, rules) as the superuser, and
+// returns its name and that admin connection (closed after the test).
+func (c *Cluster) MigratedDatabase(t TB, seed ...string) (string, *pgx.Conn) {
 	t.Helper()
 	ctx := context.Background()
 	db, err := c.NewDatabase(ctx)
@@ -249,6 +250,11 @@ func (c *Cluster) MigratedDatabase(t TB) (string, *pgx.Conn) {
 	t.Cleanup(func() { admin.Close(context.Background()) })
 	if _, err := migrate.Apply(ctx, admin); err != nil {
 		t.Fatal(err)
+	}
+	for _, sql := range seed {
+		if _, err := admin.Exec(ctx, sql); err != nil {
+			t.Fatal(err)
+		}
 	}
 	return db, admin
 }
