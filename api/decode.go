@@ -327,6 +327,19 @@ func header(req events.APIGatewayProxyRequest, name string) (string, error) {
 	return vals[0], checkText("header "+http.CanonicalHeaderKey(name), vals[0])
 }
 
+// pathQuery reads the canonical object path in the query parameter "path" of a
+// request whose query may hold only the names given (path among them).
+func pathQuery(req events.APIGatewayProxyRequest, names ...string) (string, error) {
+	if err := checkQueryNames(req, names...); err != nil {
+		return "", err
+	}
+	path, err := query(req, "path")
+	if err != nil {
+		return "", err
+	}
+	return path, objectPath("path", path, false)
+}
+
 // query is a query string parameter, refused when given twice differently or with
 // bad bytes.
 func query(req events.APIGatewayProxyRequest, name string) (string, error) {

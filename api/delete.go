@@ -22,14 +22,8 @@ type DeleteResponse struct {
 // the object is deleted again whenever a row is recorded at the path, so a retry
 // after S3 failed finishes the job.
 func (h *Handler) deleteFile(ctx context.Context, p store.Principal, req events.APIGatewayProxyRequest) (any, error) {
-	if err := checkQueryNames(req, "path"); err != nil {
-		return nil, err
-	}
-	path, err := query(req, "path")
+	path, err := pathQuery(req, "path")
 	if err != nil {
-		return nil, err
-	}
-	if err := objectPath("path", path, false); err != nil {
 		return nil, err
 	}
 	del, err := h.Store.DeleteFile(ctx, p, path, store.AuditEntry{ExpiresAt: h.now(), RequestID: req.RequestContext.RequestID})

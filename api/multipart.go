@@ -327,14 +327,8 @@ func partHeaders(h http.Header) map[string]string {
 // listParts lists what S3 holds of the caller's pending upload (every page), for
 // resuming. One statement.
 func (h *Handler) listParts(ctx context.Context, p store.Principal, req events.APIGatewayProxyRequest) (any, error) {
-	if err := checkQueryNames(req, "path", "uploadId"); err != nil {
-		return nil, err
-	}
-	path, err := query(req, "path")
+	path, err := pathQuery(req, "path", "uploadId")
 	if err != nil {
-		return nil, err
-	}
-	if err := objectPath("path", path, false); err != nil {
 		return nil, err
 	}
 	id, err := query(req, "uploadId")
