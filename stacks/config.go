@@ -369,7 +369,7 @@ func ConfigFromContext(get ContextGetter) (Config, error) {
 		}
 	}
 	if n := cfg.SignerConcurrency; n < 1 || n != float64(int64(n)) {
-		fail("signet:signerConcurrency", n, "must be a whole number, 1 or more")
+		fail("signet:signerReservedConcurrency", n, "must be a whole number, 1 or more")
 	}
 	checkOperations(cfg, fail)
 	if m := cfg.MaxUploadBytes; m < 1 || m > signerapi.DefaultMaxUploadBytes || m != float64(int64(m)) {

@@ -56,8 +56,8 @@ func behaviorsFromContext(get ContextGetter, key string, dst *[]BehaviorConfig, 
 	for i, b := range *dst {
 		at := fmt.Sprintf("%s[%d]", key, i)
 		switch {
-		case b.PathPattern == "" || !strings.HasPrefix(b.PathPattern, "/") || len(b.PathPattern) > 255:
-			fail(at+".pathPattern", b.PathPattern, "must start with \"/\" and be at most 255 characters")
+		case !signet.PathPatternRE.MatchString(b.PathPattern):
+			fail(at+".pathPattern", b.PathPattern, "must start with \"/\" and hold only the characters CloudFront takes in a path pattern (letters, digits, _ - . * $ / ~ \" ' @ : + & ?), at most 255")
 		case strings.HasPrefix(b.PathPattern, "/api"):
 			fail(at+".pathPattern", b.PathPattern, "is under /api, where the distribution serves the API")
 		case b.Public && !strings.HasPrefix(b.PathPattern, signet.PublicPathPrefix):

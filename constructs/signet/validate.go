@@ -3,6 +3,7 @@ package signet
 import (
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -151,6 +152,10 @@ func validate(scope constructs.Construct, props *SignetProps) error {
 // ever served without a signature.
 const PublicPathPrefix = "/public/"
 
+// PathPatternRE is a CloudFront cache behaviour path pattern as Signet accepts it:
+// starting with "/", CloudFront's characters only, at most 255.
+var PathPatternRE = regexp.MustCompile(`^/[A-Za-z0-9_.*$/~"'@:+&?-]{0,254}$`)
+
 // checkEdgeProps checks the distribution's props the composite passes on: the Firewall
 // Manager choice, the additional behaviours, the origin header's generation and that
 // every domain name is in HostedZone.
@@ -160,8 +165,8 @@ func checkEdgeProps(c *propcheck.Checker, props *SignetProps) {
 	}
 	for pattern, b := range props.AdditionalBehaviors {
 		switch {
-		case !strings.HasPrefix(pattern, "/"):
-			c.Fail("AdditionalBehaviors", pattern, "must start with \"/\"")
+		case !PathPatternRE.MatchString(pattern):
+			c.Fail("AdditionalBehaviors", pattern, "must start with \"/\" and hold only the characters CloudFront takes in a path pattern (letters, digits, _ - . * $ / ~ \" ' @ : + & ?), at most 255")
 		case strings.HasPrefix(pattern, "/api"):
 			c.Fail("AdditionalBehaviors", pattern, "is under /api, where the distribution serves the API")
 		case b != nil && b.Public && !strings.HasPrefix(pattern, PublicPathPrefix):
