@@ -35,6 +35,11 @@ in bytes, when it was last written, and its path. With --json, a JSON array of
 }
 
 func (a *app) ls(c *cobra.Command, folder string, asJSON bool) error {
+	if folder != "" {
+		if err := remotePath(c, folder, true); err != nil {
+			return err
+		}
+	}
 	api, err := a.connect()
 	if err != nil {
 		return err
@@ -70,6 +75,9 @@ is already gone is no error: it says so. With --json, {"path", "deleted"}.`,
 }
 
 func (a *app) rm(c *cobra.Command, path string, asJSON bool) error {
+	if err := remotePath(c, path, false); err != nil {
+		return err
+	}
 	api, err := a.connect()
 	if err != nil {
 		return err

@@ -116,6 +116,14 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"admin", "customers", "create", "Acme", "x", "y"}, "signet: customer id must be"},
 		{[]string{"--profile", "../etc", "ls"}, `signet: profile name "../etc" must be`},
 		{[]string{"completion", "tcsh"}, `signet completion: unknown command "tcsh"`},
+		// Remote paths the API would refuse, refused before any request.
+		{[]string{"rm", "bad\xffpath"}, `signet rm: path "bad\xffpath" character 'ÿ' at byte 3 is not allowed`},
+		{[]string{"share", "x\x01y"}, `signet share: path "x\x01y" character`},
+		{[]string{"download", "../etc/passwd", "x"}, `signet download: path "../etc/passwd" must not contain a ".." segment`},
+		{[]string{"upload", "main.go", "a//b"}, `signet upload: path "a//b" must not contain "//"`},
+		{[]string{"ls", "/abs"}, `signet ls: path "/abs" must not start or end with "/"`},
+		{[]string{"share", "a b", "--folder"}, `signet share: path "a b" character ' '`},
+		{[]string{"rm", strings.Repeat("a", 1025)}, "is 1025 bytes, at most 1024 are allowed"},
 	} {
 		signet(t, tc.args...).failed(t, ExitUsage, tc.want)
 	}

@@ -1,10 +1,13 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/signet-cdk/signet/signing"
 )
 
 const rootLong = `signet shares files through Signet: sign in, upload, list, download, share signed
@@ -130,6 +133,23 @@ type usageError struct{ line string }
 func (e *usageError) Error() string { return e.line }
 
 // usagef is a usage error of c, with its usage line or, for a group, where to look.
+// remotePath refuses, before any request, a path the API would refuse: the object
+// path rule of package signing (letters, digits, ! - _ . ' ( ) and "/" between names;
+// no empty, "." or ".." segment; at most 1024 bytes). A folder may end in "/". Checked
+// here because encoding/json would turn bytes that are not UTF-8 into U+FFFD, and
+// the API would then name a path the user never typed.
+func remotePath(c *cobra.Command, p string, folder bool) error {
+	q := p
+	if folder {
+		q = strings.TrimSuffix(p, "/")
+	}
+	var pe *signing.PathError
+	if err := signing.CanonicalPath(q); errors.As(err, &pe) {
+		return usagef(c, "path %q %s", p, pe.Reason)
+	}
+	return nil
+}
+
 func usagef(c *cobra.Command, format string, args ...any) error {
 	line := c.CommandPath() + ": " + fmt.Sprintf(format, args...)
 	switch {

@@ -48,6 +48,9 @@ func (a *app) shareCmd() *cobra.Command {
 			if err := f.check(c); err != nil {
 				return err
 			}
+			if err := remotePath(c, args[0], f.folder); err != nil {
+				return err
+			}
 			if f.folder {
 				return a.shareFolder(c.Context(), args[0], f)
 			}

@@ -83,6 +83,9 @@ func (a *app) upload(c *cobra.Command, file, dest string, f transferFlags) error
 	if strings.HasSuffix(dest, "/") {
 		dest += filepath.Base(file)
 	}
+	if err := remotePath(c, dest, false); err != nil {
+		return err
+	}
 	api, p, err := a.session()
 	if err != nil {
 		return err
@@ -145,6 +148,9 @@ func (a *app) download(c *cobra.Command, src, dest string, f transferFlags) erro
 	name := path.Base(src)
 	if strings.HasSuffix(src, "/") || name == "." || name == "/" {
 		return usagef(c, "%q is a folder; download takes a file's path", src)
+	}
+	if err := remotePath(c, src, false); err != nil {
+		return err
 	}
 	api, _, err := a.session()
 	if err != nil {
