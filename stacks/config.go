@@ -369,7 +369,7 @@ func ConfigFromContext(get ContextGetter) (Config, error) {
 		}
 	}
 	if n := cfg.SignerConcurrency; n < 1 || n != float64(int64(n)) {
-		fail("signet:signerReservedConcurrency", n, "must be a whole number, 1 or more")
+		fail(concurrencyKey(get), n, "must be a whole number, 1 or more")
 	}
 	checkOperations(cfg, fail)
 	if m := cfg.MaxUploadBytes; m < 1 || m > signerapi.DefaultMaxUploadBytes || m != float64(int64(m)) {
@@ -384,6 +384,15 @@ func ConfigFromContext(get ContextGetter) (Config, error) {
 		return cfg, fmt.Errorf("signet: invalid configuration:\n  %s", strings.Join(errs, "\n  "))
 	}
 	return cfg, nil
+}
+
+// concurrencyKey is the name the signer's reserved concurrency was given under:
+// signet:signerReservedConcurrency, or its earlier name signet:signerConcurrency.
+func concurrencyKey(get ContextGetter) string {
+	if get("signet:signerReservedConcurrency") == nil && get("signet:signerConcurrency") != nil {
+		return "signet:signerConcurrency"
+	}
+	return "signet:signerReservedConcurrency"
 }
 
 // tlsPolicy maps the configured policy name to the CDK enum value.
